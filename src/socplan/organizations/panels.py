@@ -59,7 +59,7 @@ def territory_panels(request, *, region=None, municipality=None) -> list[Panel]:
     return [
         Panel(
             title=_("Institutions"),
-            template="organizations/partials/_organization_table.html",
+            template="organizations/partials/_panel_organizations.html",
             context={"organizations": organizations},
             order=30,
         )

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,6 +35,7 @@ def organization_list(request):
         "kinds": Organization.Kind.choices,
         "regions": Region.objects.defer("svg_path").order_by("name_bg"),
         "can_create": bool(selectors.organization_creatable_kinds(user=request.user)),
+        "extra_query": urlencode({"kind": kind, "region": region.code if region else ""}) + "&",
     }
     if request.htmx:
         return render(request, "organizations/partials/_organization_results.html", context)
