@@ -167,6 +167,7 @@ FORMAT_MODULE_PATH = ["socplan.formats"]
 # --- Static and uploaded files ------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(DATA_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on a missing folder before collectstatic
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 MEDIA_URL = "/media/"
