@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils import translation
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -32,3 +33,20 @@ class RequireSecondFactorMiddleware:
         if not (user.is_superuser or scope_for(user).is_administrator):
             return False
         return not user.is_verified()
+
+
+class LanguageMiddleware:
+    """Bulgarian unless the user chose English (language cookie); the browser's language is ignored,
+    because officials' machines often run an English browser."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

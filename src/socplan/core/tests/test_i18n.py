@@ -49,3 +49,8 @@ def test_dates_are_written_dd_mm_yyyy_in_both_languages():
     for language in ("bg", "en"):
         with translation.override(language):
             assert date_format(datetime.date(2017, 6, 20), "SHORT_DATE_FORMAT") == "20.06.2017"
+
+
+def test_an_english_browser_still_gets_bulgarian_until_the_user_switches(client):
+    page = client.get(reverse("core:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Вход" in page
