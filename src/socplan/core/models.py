@@ -58,3 +58,16 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self):
         return f"{self.at:%d.%m.%Y %H:%M} {self.user or self.client} → {self.person_identifier}"
+
+
+class DataVersion(models.Model):
+    """A counter bumped after every committed change of the application's data.
+
+    Cached pages and computations are keyed on it (core.cache), so a cache entry never outlives
+    the data it was built from, whichever process or machine made the change.
+    """
+
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("data version")

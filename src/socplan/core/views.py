@@ -17,13 +17,17 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .forms import LoginForm, TokenForm
+from .cache import cached_render
 from .panels import panels_for
 
 
 def home(request):
     if not request.user.is_authenticated:
         return render(request, "core/home_public.html")
-    return render(request, "core/home.html", {"panels": panels_for("home", request)})
+    content = cached_render(
+        request, "core/partials/_home_content.html", lambda: {"panels": panels_for("home", request)}, parts=(request.user.pk,)
+    )
+    return render(request, "core/home.html", {"content": content})
 
 
 @require_GET

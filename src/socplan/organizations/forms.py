@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from socplan.territory.models import Municipality, Region
@@ -63,7 +64,11 @@ class MembershipForm(forms.ModelForm):
     def __init__(self, *args, body: Body, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["appointment"].queryset = body.appointments.all()
-        self.fields["organization"].queryset = Organization.objects.filter(is_active=True).order_by("name")
+        # The institutions of the body's region and the national ones: a whole country's list would be
+        # thousands of options.
+        host = body.organization
+        nearby = Q(region__isnull=True) if host.region_id is None else Q(region_id=host.region_id) | Q(region__isnull=True)
+        self.fields["organization"].queryset = Organization.objects.filter(nearby, is_active=True).only("name").order_by("name")
         if not body.has_extended_composition:
             self.fields["composition"].choices = [(Membership.Composition.CORE, Membership.Composition.CORE.label)]
 

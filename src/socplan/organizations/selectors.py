@@ -126,9 +126,12 @@ def body_list(*, user, organization: Organization | None = None) -> QuerySet[Bod
     return qs.order_by("name")
 
 
-def body_get(*, user, pk: int) -> Body:
+def body_get(*, user, pk: int, with_members: bool = True) -> Body:
+    qs = visible(Body.objects.select_related("organization"), user)
+    if not with_members:
+        return get_object_or_404(qs, pk=pk)
     return get_object_or_404(
-        visible(Body.objects.select_related("organization"), user).prefetch_related(
+        qs.prefetch_related(
             Prefetch(
                 "memberships",
                 queryset=Membership.objects.select_related("organization", "appointment").order_by(

@@ -4,11 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from socplan.core.audit import history_rows
+from socplan.core.cache import cached_render
 from socplan.core.exceptions import ApplicationError
 from socplan.core.forms import add_service_errors
 from socplan.territory.models import Region
@@ -25,30 +27,36 @@ def organization_list(request):
         kind = ""
     region = Region.objects.filter(code=request.GET.get("region", "").upper()).first()
     query = request.GET.get("q", "").strip()[:100]
-    qs = selectors.organization_list(user=request.user, kind=kind, region=region, query=query)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+
+    def build():
+        qs = selectors.organization_list(user=request.user, kind=kind, region=region, query=query)
+        return {
+            "page": Paginator(qs, 50).get_page(request.GET.get("page")),
+            "query": query,
+            "extra_query": urlencode({"kind": kind, "region": region.code if region else ""}) + "&",
+        }
+
+    results = cached_render(request, "organizations/partials/_organization_results.html", build, parts=(request.GET.urlencode(),))
+    if request.htmx:
+        return HttpResponse(results)
     context = {
-        "page": page,
+        "results": results,
         "kind": kind,
         "region": region,
         "query": query,
         "kinds": Organization.Kind.choices,
-        "regions": Region.objects.defer("svg_path").order_by("name_bg"),
+        "regions": Region.objects.only("code", "name_bg", "name_en").order_by("name_bg"),
         "can_create": bool(selectors.organization_creatable_kinds(user=request.user)),
-        "extra_query": urlencode({"kind": kind, "region": region.code if region else ""}) + "&",
     }
-    if request.htmx:
-        return render(request, "organizations/partials/_organization_results.html", context)
     return render(request, "organizations/organization_list.html", context)
 
 
 @login_required
 def organization_detail(request, pk: int):
     organization = selectors.organization_get(user=request.user, pk=pk)
-    return render(
-        request,
-        "organizations/organization_detail.html",
-        {
+
+    def build():
+        return {
             "organization": organization,
             "bodies": selectors.body_list(user=request.user, organization=organization),
             "children": selectors.organization_list(user=request.user).filter(parent=organization),
@@ -56,8 +64,10 @@ def organization_detail(request, pk: int):
             "can_add_body": selectors.scope_for(request.user).is_administrator
             or organization.pk in selectors.scope_for(request.user).own_organization_ids,
             "history": history_rows(organization),
-        },
-    )
+        }
+
+    content = cached_render(request, "organizations/partials/_organization_detail_content.html", build, parts=(pk,))
+    return render(request, "organizations/organization_detail.html", {"organization": organization, "content": content})
 
 
 @login_required
@@ -98,13 +108,13 @@ def organization_update(request, pk: int):
 
 @login_required
 def body_detail(request, pk: int):
-    body = selectors.body_get(user=request.user, pk=pk)
-    can_edit = selectors.body_can_edit(user=request.user, body=body)
-    memberships = list(body.memberships.all())
-    return render(
-        request,
-        "organizations/body_detail.html",
-        {
+    body = selectors.body_get(user=request.user, pk=pk, with_members=False)
+
+    def build():
+        body = selectors.body_get(user=request.user, pk=pk)
+        can_edit = selectors.body_can_edit(user=request.user, body=body)
+        memberships = list(body.memberships.all())
+        return {
             "body": body,
             "can_edit": can_edit,
             "core_members": [m for m in memberships if m.composition == "core" and m.is_current],
@@ -114,8 +124,10 @@ def body_detail(request, pk: int):
             "appointment_form": AppointmentForm() if can_edit else None,
             "membership_form": MembershipForm(body=body) if can_edit else None,
             "history": history_rows(body),
-        },
-    )
+        }
+
+    content = cached_render(request, "organizations/partials/_body_detail_content.html", build, parts=(pk,))
+    return render(request, "organizations/body_detail.html", {"body": body, "content": content})
 
 
 @login_required

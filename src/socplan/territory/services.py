@@ -12,6 +12,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from socplan.core.cache import bump_data_version
+
 from .geo import bbox_str, svg_path
 from .models import Mayoralty, Municipality, PlanningRegion, PopulationFigure, Region, Settlement, search_key
 
@@ -190,6 +192,8 @@ def territory_load(*, data_dir: Path = DATA_DIR) -> LoadReport:
     report.add("settlements", *_by_code(Settlement, rows, "ekatte"))
 
     report.add("population", *_load_population(population, region_ids, municipality_ids))
+    if report.changed:
+        bump_data_version()  # bulk writes send no signals
     return report
 
 

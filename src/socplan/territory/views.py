@@ -1,6 +1,7 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from socplan.core.cache import cached_render
 from socplan.core.panels import panels_for
 
 from . import selectors
@@ -16,31 +17,30 @@ def _with_change(units: list) -> list:
 
 
 def region_list(request):
-    regions = _with_change(list(selectors.region_list(user=request.user)))
-    shapes = list(selectors.region_shapes(user=request.user))
-    total = sum(r.population or 0 for r in regions)
-    return render(
-        request,
-        "territory/region_list.html",
-        {
+    def build():
+        regions = _with_change(list(selectors.region_list(user=request.user)))
+        shapes = list(selectors.region_shapes(user=request.user))
+        return {
             "regions": regions,
-            "total_population": total,
+            "total_population": sum(r.population or 0 for r in regions),
             "shapes": shapes,
             "view_box": view_box([s.bbox for s in shapes]),
             "summary": selectors.region_population_summary(region=None),
             "population_dates": selectors.population_dates(),
-        },
-    )
+        }
+
+    # The same for everyone: public statistics.
+    content = cached_render(request, "territory/partials/_region_list_content.html", build, scoped=False)
+    return render(request, "territory/region_list.html", {"content": content})
 
 
 def region_detail(request, code: str):
     region = selectors.region_get(user=request.user, code=code)
-    municipalities = _with_change(list(selectors.municipality_list(user=request.user, region=region)))
-    shapes = list(selectors.municipality_shapes(user=request.user, region=region))
-    return render(
-        request,
-        "territory/region_detail.html",
-        {
+
+    def build():
+        municipalities = _with_change(list(selectors.municipality_list(user=request.user, region=region)))
+        shapes = list(selectors.municipality_shapes(user=request.user, region=region))
+        return {
             "region": region,
             "municipalities": municipalities,
             "total_population": sum(m.population or 0 for m in municipalities),
@@ -49,24 +49,32 @@ def region_detail(request, code: str):
             "summary": selectors.region_population_summary(region=region),
             "population_dates": selectors.population_dates(),
             "panels": panels_for("region", request, region=region),
-        },
-    )
+        }
+
+    content = cached_render(request, "territory/partials/_region_detail_content.html", build, parts=(region.pk,))
+    return render(request, "territory/region_detail.html", {"region": region, "content": content})
 
 
 def municipality_detail(request, code: str):
     municipality = selectors.municipality_get(user=request.user, code=code)
-    shapes = list(selectors.municipality_shapes(user=request.user, region=municipality.region))
-    context = {
-        "municipality": municipality,
-        "population": selectors.municipality_population(municipality=municipality),
-        "shapes": shapes,
-        "view_box": view_box([s.bbox for s in shapes]),
-        "panels": panels_for("municipality", request, municipality=municipality),
-    }
-    context.update(_settlement_page(request, municipality))
     if request.htmx and request.htmx.target == "settlements":
-        return render(request, "territory/partials/_settlements.html", context)
-    return render(request, "territory/municipality_detail.html", context)
+        return render(request, "territory/partials/_settlements.html", _settlement_page(request, municipality))
+
+    def build():
+        shapes = list(selectors.municipality_shapes(user=request.user, region=municipality.region))
+        return {
+            "municipality": municipality,
+            "population": selectors.municipality_population(municipality=municipality),
+            "shapes": shapes,
+            "view_box": view_box([s.bbox for s in shapes]),
+            "panels": panels_for("municipality", request, municipality=municipality),
+            **_settlement_page(request, municipality),
+        }
+
+    content = cached_render(
+        request, "territory/partials/_municipality_detail_content.html", build, parts=(municipality.pk, request.GET.urlencode())
+    )
+    return render(request, "territory/municipality_detail.html", {"municipality": municipality, "content": content})
 
 
 def _settlement_page(request, municipality) -> dict:

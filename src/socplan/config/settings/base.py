@@ -151,6 +151,8 @@ AXES_VERBOSE = False
 SOCPLAN_OTP_REQUIRED_FOR_ADMINS = env.bool("SOCPLAN_OTP_REQUIRED_FOR_ADMINS", default=False)
 OTP_TOTP_ISSUER = "socplan"
 
+# Sessions are read from the cache and written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,0 +1,77 @@
+"""Caching of rendered page content and computed reads, invalidated by any change of the data.
+
+Every key carries the data version (core.models.DataVersion), the language and — for content that
+depends on who looks — the fingerprint of the user's scope, so an entry is never shown after the
+data changed or to a user who may see something else. Rendered HTML never stores a CSRF token: a
+placeholder is cached and replaced with the requesting user's token.
+"""
+
+import hashlib
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from .models import DataVersion
+from .scoping import scope_for
+
+CSRF_PLACEHOLDER = "socplan-csrf-placeholder-0f9d"
+TIMEOUT = getattr(settings, "SOCPLAN_CACHE_SECONDS", 3600)
+
+
+def data_version(request=None) -> int:
+    """The current data version, read once per request."""
+    if request is not None and hasattr(request, "_socplan_data_version"):
+        return request._socplan_data_version
+    value = DataVersion.objects.filter(pk=1).values_list("value", flat=True).first() or 0
+    if request is not None:
+        request._socplan_data_version = value
+    return value
+
+
+def _bump() -> None:
+    if not DataVersion.objects.filter(pk=1).update(value=F("value") + 1):
+        DataVersion.objects.get_or_create(pk=1, defaults={"value": 1})
+
+
+def bump_data_version() -> None:
+    """Invalidate every cached page and computation, once the current transaction commits."""
+    transaction.on_commit(_bump)
+
+
+def scope_fingerprint(user) -> str:
+    return hashlib.sha1(repr(scope_for(user)).encode()).hexdigest()[:16]
+
+
+def _key(request, parts: tuple, *, scoped: bool, version: int | None = None) -> str:
+    version = data_version(request) if version is None else version
+    raw = repr((version, get_language(), scope_fingerprint(request.user) if scoped else "", parts))
+    return "socplan:" + hashlib.sha1(raw.encode()).hexdigest()
+
+
+def cached_value(request, parts: tuple, build: Callable[[], object], *, scoped: bool = True):
+    """A computed value (e.g. API data), cached until the data changes."""
+    key = _key(request, parts, scoped=scoped)
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, TIMEOUT)
+    return value
+
+
+def cached_render(request, template: str, build_context: Callable[[], dict], *, parts: tuple = (), scoped: bool = True) -> SafeString:
+    """Render `template` with the context `build_context()` returns, or take it from the cache."""
+    key = _key(request, (template, *parts), scoped=scoped)
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(template, {**build_context(), "csrf_token": CSRF_PLACEHOLDER}, request=request)
+        cache.set(key, html, TIMEOUT)
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    return mark_safe(html)  # noqa: S308 - rendered by our own autoescaping templates

@@ -1,0 +1,64 @@
+import re
+
+import pytest
+from django.core.cache import cache
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from socplan.conftest import client_for
+from socplan.core.cache import CSRF_PLACEHOLDER, data_version
+from socplan.organizations import services
+from socplan.organizations.tests.factories import BodyFactory
+
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cache-test"}}
+
+
+@pytest.fixture(autouse=True)
+def real_cache():
+    with override_settings(CACHES=LOCMEM):
+        cache.clear()
+        yield
+        cache.clear()
+
+
+def test_a_change_is_shown_at_once_although_the_page_is_cached(client, regional, vtr_ngo, django_capture_on_commit_callbacks):
+    client.force_login(regional)
+    url = reverse("organizations:organization-detail", args=[vtr_ngo.pk])
+    assert "062 111 222" not in client.get(url).content.decode()
+    before = data_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.organization_update(user=regional, organization=vtr_ngo, phone="062 111 222")
+    assert data_version() > before
+    assert "062 111 222" in client.get(url).content.decode()
+
+
+def test_without_a_change_the_page_comes_from_the_cache(client, regional, vtr_ngo, django_assert_max_num_queries):
+    client.force_login(regional)
+    url = reverse("organizations:organization-detail", args=[vtr_ngo.pk])
+    client.get(url)
+    with django_assert_max_num_queries(6):  # session, user, data version, scope, the organisation
+        client.get(url)
+
+
+def test_cached_content_is_not_shared_between_scopes(municipal, vtr_municipality_org):
+    url = reverse("territory:municipality-detail", args=["VTR04"])
+    assert "Община Велико Търново" in client_for(municipal).get(url).content.decode()  # its institutions
+    anonymous = client_for(None).get(url).content.decode()
+    assert "Община Велико Търново</a>" not in anonymous
+
+
+def test_cached_forms_carry_the_token_of_the_user_who_reads_them(regional, administrator, vtr_admin_org):
+    body = BodyFactory(organization=vtr_admin_org)
+    url = reverse("organizations:body-detail", args=[body.pk])
+    client_for(administrator).get(url)  # another scope: an entry of its own
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(regional)
+    client.get(url)
+    page = client.get(url).content.decode()  # from the cache
+    assert CSRF_PLACEHOLDER not in page
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    response = client.post(
+        reverse("organizations:appointment-create", args=[body.pk]),
+        {"number": "ОА-7", "date": "01.02.2018", "issued_by": "Областен управител", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302
