@@ -8,8 +8,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .cache import cached_value
 from .exceptions import ApplicationError
 
 
@@ -46,10 +48,15 @@ class ErrorSerializer(serializers.Serializer):
 
 
 def paginate(view, request, queryset, serializer_class):
-    """Filter nothing, just page `queryset` and serialize it in the paginated envelope."""
-    paginator = Pagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+    """Page `queryset` and serialize it in the paginated envelope (cached until the data changes)."""
+
+    def build():
+        paginator = Pagination()
+        page = paginator.paginate_queryset(queryset, request, view=view)
+        return paginator.get_paginated_response(serializer_class(page, many=True).data).data
+
+    data = cached_value(request, ("api", request.get_host(), request.get_full_path(), serializer_class.__name__), build)
+    return Response(data)
 
 
 def filter_parameters(filterset_class) -> list[OpenApiParameter]:
