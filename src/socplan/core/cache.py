@@ -8,11 +8,13 @@ placeholder is cached and replaced with the requesting user's token.
 
 import hashlib
 from collections.abc import Callable
+from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
@@ -75,3 +77,48 @@ def cached_render(request, template: str, build_context: Callable[[], dict], *, 
     if CSRF_PLACEHOLDER in html:
         html = html.replace(CSRF_PLACEHOLDER, get_token(request))
     return mark_safe(html)  # noqa: S308 - rendered by our own autoescaping templates
+
+
+def csrf_placeholder(request) -> dict:
+    """Context processor: while a page is rendered for the cache, forms get a placeholder token."""
+    if getattr(request, "_socplan_rendering_for_cache", False):
+        return {"csrf_token": CSRF_PLACEHOLDER}
+    return {}
+
+
+def _has_pending_messages(request) -> bool:
+    # Flash messages belong to one response only (cookie or session storage of django.contrib.messages).
+    return "messages" in request.COOKIES or "_messages" in request.session
+
+
+def cached_page(view):
+    """Serve a GET page from the cache for this user until the data changes.
+
+    The key holds the data version, the language, the user and the full path, so what a user
+    sees is exactly what the view would render now. Pages with flash messages, htmx fragments and
+    anything but a 200 are never cached.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method != "GET" or getattr(request, "htmx", False) or _has_pending_messages(request):
+            return view(request, *args, **kwargs)
+        user = request.user.pk if request.user.is_authenticated else None
+        key = _key(request, ("page", user, request.get_full_path()), scoped=False)
+        html = cache.get(key)
+        if html is None:
+            request._socplan_rendering_for_cache = True
+            try:
+                response = view(request, *args, **kwargs)
+            finally:
+                request._socplan_rendering_for_cache = False
+            if response.status_code != 200 or response.streaming or getattr(response, "is_rendered", True) is False:
+                return response
+            html = response.content.decode()
+            if not _has_pending_messages(request):
+                cache.set(key, html, TIMEOUT)
+        if CSRF_PLACEHOLDER in html:
+            html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+        return HttpResponse(html)
+
+    return wrapper

@@ -17,10 +17,11 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .forms import LoginForm, TokenForm
-from .cache import cached_render
+from .cache import cached_page, cached_render
 from .panels import panels_for
 
 
+@cached_page
 def home(request):
     if not request.user.is_authenticated:
         return render(request, "core/home_public.html")

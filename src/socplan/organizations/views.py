@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from socplan.core.audit import history_rows
-from socplan.core.cache import cached_render
+from socplan.core.cache import cached_page, cached_render
 from socplan.core.exceptions import ApplicationError
 from socplan.core.forms import add_service_errors
 from socplan.territory.models import Region
@@ -21,6 +21,7 @@ from .models import Organization
 
 
 @login_required
+@cached_page
 def organization_list(request):
     kind = request.GET.get("kind", "")
     if kind not in Organization.Kind.values:
@@ -52,6 +53,7 @@ def organization_list(request):
 
 
 @login_required
+@cached_page
 def organization_detail(request, pk: int):
     organization = selectors.organization_get(user=request.user, pk=pk)
 
@@ -107,6 +109,7 @@ def organization_update(request, pk: int):
 
 
 @login_required
+@cached_page
 def body_detail(request, pk: int):
     body = selectors.body_get(user=request.user, pk=pk, with_members=False)
 

@@ -1,7 +1,7 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from socplan.core.cache import cached_render
+from socplan.core.cache import cached_page, cached_render
 from socplan.core.panels import panels_for
 
 from . import selectors
@@ -16,6 +16,7 @@ def _with_change(units: list) -> list:
     return units
 
 
+@cached_page
 def region_list(request):
     def build():
         regions = _with_change(list(selectors.region_list(user=request.user)))
@@ -34,6 +35,7 @@ def region_list(request):
     return render(request, "territory/region_list.html", {"content": content})
 
 
+@cached_page
 def region_detail(request, code: str):
     region = selectors.region_get(user=request.user, code=code)
 
@@ -55,6 +57,7 @@ def region_detail(request, code: str):
     return render(request, "territory/region_detail.html", {"region": region, "content": content})
 
 
+@cached_page
 def municipality_detail(request, code: str):
     municipality = selectors.municipality_get(user=request.user, code=code)
     if request.htmx and request.htmx.target == "settlements":

@@ -101,6 +101,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "socplan.core.context_processors.site",
+                # Last: replaces the CSRF token with a placeholder in pages rendered for the cache.
+                "socplan.core.cache.csrf_placeholder",
             ],
         },
     }
@@ -123,6 +125,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache --------------------------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://socplan")}
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 5000)
 
 # --- Authentication -----------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

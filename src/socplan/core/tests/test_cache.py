@@ -62,3 +62,29 @@ def test_cached_forms_carry_the_token_of_the_user_who_reads_them(regional, admin
         {"number": "ОА-7", "date": "01.02.2018", "issued_by": "Областен управител", "csrfmiddlewaretoken": token},
     )
     assert response.status_code == 302
+
+
+def test_a_page_with_a_flash_message_is_neither_served_from_nor_stored_in_the_cache(
+    regional, vtr_admin_org, django_capture_on_commit_callbacks
+):
+    body = BodyFactory(organization=vtr_admin_org)
+    url = reverse("organizations:body-detail", args=[body.pk])
+    client = client_for(regional)
+    client.get(url)  # cached
+    with django_capture_on_commit_callbacks(execute=True):  # the commit that bumps the data version
+        client.post(
+            reverse("organizations:appointment-create", args=[body.pk]),
+            {"number": "ОА-8", "date": "01.02.2018", "issued_by": "Областен управител"},
+        )
+    with_message = client.get(url).content.decode()
+    assert "ОА-8" in with_message
+    assert 'class="message message-success"' in with_message
+    assert 'class="message message-success"' not in client.get(url).content.decode()
+
+
+def test_a_cached_page_is_served_with_few_queries(regional, django_assert_max_num_queries):
+    client = client_for(regional)
+    url = reverse("territory:region-detail", args=["VTR"])
+    client.get(url)
+    with django_assert_max_num_queries(3):  # session, user, data version
+        assert "Велико Търново" in client.get(url).content.decode()
