@@ -1,13 +1,14 @@
 """Pieces every API endpoint shares: pagination, one error body, scoped lookups."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from django_filters import BooleanFilter
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -48,15 +49,21 @@ class ErrorSerializer(serializers.Serializer):
 
 
 def paginate(view, request, queryset, serializer_class):
-    """Page `queryset` and serialize it in the paginated envelope (cached until the data changes)."""
+    """Page `queryset` (or a function returning it, so that a cache hit runs no query at all) and
+    serialize it in the paginated envelope; cached until the data changes."""
 
     def build():
+        qs = queryset() if callable(queryset) else queryset
         paginator = Pagination()
-        page = paginator.paginate_queryset(queryset, request, view=view)
-        return paginator.get_paginated_response(serializer_class(page, many=True).data).data
+        page = paginator.paginate_queryset(qs, request, view=view)
+        data = paginator.get_paginated_response(serializer_class(page, many=True).data).data
+        return {"data": data, "json": JSONRenderer().render(data)}
 
-    data = cached_value(request, ("api", request.get_host(), request.get_full_path(), serializer_class.__name__), build)
-    return Response(data)
+    cached = cached_value(request, ("api", request.get_host(), request.get_full_path(), serializer_class.__name__), build)
+    if getattr(request, "accepted_renderer", None) is not None and request.accepted_renderer.format == "json":
+        # The JSON is rendered once per data version, not on every request.
+        return HttpResponse(cached["json"], content_type="application/json")
+    return Response(cached["data"])
 
 
 def filter_parameters(filterset_class) -> list[OpenApiParameter]:

@@ -53,7 +53,7 @@ class RegionListApi(APIView):
 
     @extend_schema(responses=RegionOutputSerializer(many=True), parameters=_PAGE, tags=["territory"])
     def get(self, request):
-        return paginate(self, request, selectors.region_list(user=request.user), RegionOutputSerializer)
+        return paginate(self, request, lambda: selectors.region_list(user=request.user), RegionOutputSerializer)
 
 
 class RegionDetailApi(APIView):
@@ -77,8 +77,10 @@ class MunicipalityListApi(APIView):
         region = None
         if request.query_params.get("region"):
             region = selectors.region_get(user=request.user, code=request.query_params["region"])
-        qs = selectors.municipality_list(user=request.user, region=region, query=request.query_params.get("q", ""))
-        return paginate(self, request, qs, MunicipalityOutputSerializer)
+        query = request.query_params.get("q", "")
+        return paginate(
+            self, request, lambda: selectors.municipality_list(user=request.user, region=region, query=query), MunicipalityOutputSerializer
+        )
 
 
 class MunicipalityDetailApi(APIView):
@@ -106,5 +108,10 @@ class SettlementListApi(APIView):
         municipality = None
         if request.query_params.get("municipality"):
             municipality = selectors.municipality_get(user=request.user, code=request.query_params["municipality"])
-        qs = selectors.settlement_list(user=request.user, municipality=municipality, query=request.query_params.get("q", ""))
-        return paginate(self, request, qs, SettlementOutputSerializer)
+        query = request.query_params.get("q", "")
+        return paginate(
+            self,
+            request,
+            lambda: selectors.settlement_list(user=request.user, municipality=municipality, query=query),
+            SettlementOutputSerializer,
+        )

@@ -66,7 +66,7 @@ def region_shapes(*, user) -> QuerySet[Region]:
 
 
 def region_get(*, user, code: str) -> Region:
-    return get_object_or_404(visible(Region.objects.all(), user), code=code.upper())
+    return get_object_or_404(visible(Region.objects.defer("svg_path"), user), code=code.upper())
 
 
 def municipality_list(*, user, region: Region | None = None, query: str = "") -> QuerySet[Municipality]:
@@ -93,7 +93,8 @@ def municipality_list(*, user, region: Region | None = None, query: str = "") ->
 
 def municipality_get(*, user, code: str) -> Municipality:
     return get_object_or_404(
-        visible(Municipality.objects.select_related("region"), user).defer("region__svg_path"), code=code.upper()
+        visible(Municipality.objects.select_related("region"), user).defer("svg_path", "region__svg_path"),
+        code=code.upper(),
     )
 
 
