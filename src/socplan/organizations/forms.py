@@ -64,11 +64,17 @@ class MembershipForm(forms.ModelForm):
     def __init__(self, *args, body: Body, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["appointment"].queryset = body.appointments.all()
-        # The institutions of the body's region and the national ones: a whole country's list would be
-        # thousands of options.
+        # The public institutions of the body's region and the national ones. Partners (NGOs,
+        # providers, businesses) number in the thousands per region: their representatives are
+        # recorded by name and position.
         host = body.organization
-        nearby = Q(region__isnull=True) if host.region_id is None else Q(region_id=host.region_id) | Q(region__isnull=True)
-        self.fields["organization"].queryset = Organization.objects.filter(nearby, is_active=True).only("name").order_by("name")
+        nearby = Q(region__isnull=True) | Q(region_id=host.region_id) if host.region_id else Q(region__isnull=True)
+        self.fields["organization"].queryset = (
+            Organization.objects.filter(nearby, is_active=True)
+            .exclude(kind__in=Organization.PARTNER_KINDS)
+            .only("name")
+            .order_by("name")
+        )
         if not body.has_extended_composition:
             self.fields["composition"].choices = [(Membership.Composition.CORE, Membership.Composition.CORE.label)]
 
