@@ -28,7 +28,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+# SOCPLAN_SRC: another source folder (e.g. an export of an older commit), for comparisons.
+sys.path.insert(0, os.environ.get("SOCPLAN_SRC") or str(ROOT / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socplan.config.settings.base")
 
 import django  # noqa: E402

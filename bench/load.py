@@ -41,6 +41,7 @@ DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/socplan_bench"
 P95_TARGET_MS = 150.0
 RPS_RATIO_TARGET = 0.40
 SESSION_COOKIE = "sessionid"
+CLIENT_TIMEOUT_S = 60  # a request slower than this counts as an error
 
 try:
     import aiohttp
@@ -77,14 +78,21 @@ def ensure_database(url: str, *, fresh: bool) -> None:
             print(f"Created database {name}.")
 
 
-def server_env(url: str) -> dict:
+# The shared cache of the production set-up (Redis); "" serves with each process's own cache.
+CACHE_URL = "redis://127.0.0.1:6379/2"
+
+
+def server_env(url: str, src: Path = SRC) -> dict:
     env = dict(os.environ)
+    if CACHE_URL:
+        env["CACHE_URL"] = CACHE_URL
     env.update(
         {
             "DATABASE_URL": url,
             "SOCPLAN_DATA_DIR": str(BENCH_DATA_DIR),
             "DEBUG": "0",
-            "PYTHONPATH": str(SRC),
+            "PYTHONPATH": str(src),
+            "SOCPLAN_SRC": str(src),
             "DJANGO_SETTINGS_MODULE": "socplan.config.settings.base",
             "LOG_LEVEL": "WARNING",
         }
@@ -114,16 +122,18 @@ class Fixture:
     session_keys: list[str] = field(default_factory=list)
 
 
-def prepare_fixture(url: str, *, users: int, make_sessions: bool) -> Fixture:
+def prepare_fixture(url: str, *, src: Path, users: int, make_sessions: bool) -> Fixture:
     """Find the ids the pages need and (unless --login) create one session per virtual user."""
-    os.environ.update({k: v for k, v in server_env(url).items() if k in ("DATABASE_URL", "SOCPLAN_DATA_DIR", "DEBUG", "DJANGO_SETTINGS_MODULE", "LOG_LEVEL")})
-    sys.path.insert(0, str(SRC))
+    os.environ.update({k: v for k, v in server_env(url).items() if k in ("DATABASE_URL", "SOCPLAN_DATA_DIR", "DEBUG", "DJANGO_SETTINGS_MODULE", "LOG_LEVEL", "CACHE_URL")})
+    sys.path.insert(0, str(src))
     import django
 
     django.setup()
+    from importlib import import_module
+
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.models import User
-    from django.contrib.sessions.backends.db import SessionStore
     from django.db import connection
 
     from socplan.organizations.models import Body, Organization, RoleAssignment
@@ -143,7 +153,12 @@ def prepare_fixture(url: str, *, users: int, make_sessions: bool) -> Fixture:
         raise SystemExit("No bench regional expert of Велико Търново: did bench/generate.py run?")
     chosen = [experts[i % len(experts)] for i in range(users)]
     fixture = Fixture(admin.pk, body.pk, [u.username for u in chosen])
+    # A session written here reaches the server only through the database (db or cached_db).
+    if make_sessions and settings.SESSION_ENGINE not in ("django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"):
+        print(f"Sessions are kept by {settings.SESSION_ENGINE}: signing in through the login form instead.")
+        make_sessions = False
     if make_sessions:
+        SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
         for user in chosen:
             store = SessionStore()
             store[SESSION_KEY] = str(user.pk)
@@ -173,6 +188,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: on Linux, get SIGTERM if this script dies (even by SIGKILL)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class Server:
     """gunicorn in its own process group; stop() always ends it (TERM, then KILL)."""
 
@@ -183,21 +208,27 @@ class Server:
         cmd = [
             str(VENV_BIN / "gunicorn"),
             "socplan.config.wsgi",
-            "--chdir", str(SRC),
+            "--chdir", str(args.src),
             "--bind", f"127.0.0.1:{self.port}",
             "--workers", str(args.workers),
             "--worker-class", args.worker_class,
             "--keep-alive", "30",
             "--backlog", "512",
-            "--timeout", "60",
+            "--timeout", "120",
             "--error-logfile", str(self.log_path),
             "--log-level", "warning",
         ]
+        # Recent gunicorn opens a control socket at one fixed path per user by default, which another
+        # gunicorn on the machine shares (and can be stopped through): not for a benchmark.
+        if "--no-control-socket" in subprocess.run([cmd[0], "--help"], capture_output=True, text=True).stdout:
+            cmd.append("--no-control-socket")
         if args.worker_class == "gthread":
             cmd += ["--threads", str(args.threads)]
         self.cmd = cmd
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent
+        )
 
     def describe(self) -> str:
         threads = f" × {self._threads()} threads" if "--threads" in self.cmd else ""
@@ -241,6 +272,49 @@ class Server:
 # --- Load ---------------------------------------------------------------------------------------
 
 
+class CpuMeter:
+    """CPU seconds used by the gunicorn processes, by this script, and by the whole machine (Linux /proc).
+
+    The server's CPU time per request is steadier than rps when other programs share the machine;
+    "other" (machine busy time minus server and client) includes PostgreSQL and anything else running.
+    """
+
+    def __init__(self, master_pid: int):
+        self.master_pid = master_pid
+        self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        self.available = Path("/proc/stat").exists()
+
+    def _proc_stat(self, pid: int) -> list[str] | None:
+        try:
+            text = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return None
+        return text[text.rindex(")") + 2 :].split()  # fields from the 3rd (state) on
+
+    def _server_seconds(self) -> float:
+        total = 0.0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            fields = self._proc_stat(int(entry.name))
+            if fields is None:
+                continue
+            if int(entry.name) == self.master_pid or int(fields[1]) == self.master_pid:  # fields[1]: ppid
+                total += (int(fields[11]) + int(fields[12])) / self.tick  # utime, stime
+        return total
+
+    def _machine_busy_seconds(self) -> float:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+        return (sum(values[:8]) - idle) / self.tick
+
+    def snapshot(self) -> tuple[float, float, float]:
+        if not self.available:
+            return (0.0, 0.0, 0.0)
+        client = sum(os.times()[:2])
+        return (self._server_seconds(), client, self._machine_busy_seconds())
+
+
 @dataclass
 class Result:
     page: str
@@ -253,6 +327,9 @@ class Result:
     p99_ms: float
     mean_kb: float
     statuses: dict
+    server_cpu_ms: float | None = None  # gunicorn CPU time per request
+    client_cpu_pct: float | None = None  # this script, % of all cores
+    other_cpu_pct: float | None = None  # everything else (PostgreSQL included), % of all cores
     rps_ratio: float | None = None
     p95_ratio: float | None = None
     passed: bool | None = None
@@ -275,7 +352,7 @@ class VirtualUser:
         self.http = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=1, keepalive_timeout=30),
             cookie_jar=aiohttp.DummyCookieJar(),
-            timeout=aiohttp.ClientTimeout(total=30),
+            timeout=aiohttp.ClientTimeout(total=CLIENT_TIMEOUT_S),
         )
 
     def headers(self) -> dict:
@@ -317,7 +394,9 @@ class VirtualUser:
         await self.http.close()
 
 
-async def drive(vusers: list[VirtualUser], page: str, path: str, seconds: float, *, record: bool = True) -> Result | None:
+async def drive(
+    vusers: list[VirtualUser], page: str, path: str, seconds: float, *, record: bool = True, meter: CpuMeter | None = None
+) -> Result | None:
     """Every virtual user requests `path` again and again, for `seconds`."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -334,6 +413,7 @@ async def drive(vusers: list[VirtualUser], page: str, path: str, seconds: float,
             if status < 0:  # the server is gone or hung: do not spin
                 await asyncio.sleep(0.05)
 
+    cpu_before = meter.snapshot() if meter else None
     started = time.perf_counter()
     await asyncio.gather(*(loop(vu) for vu in vusers))
     elapsed = time.perf_counter() - started
@@ -341,6 +421,15 @@ async def drive(vusers: list[VirtualUser], page: str, path: str, seconds: float,
         return None
     latencies.sort()
     n = len(latencies)
+    cpu = {}
+    if meter and meter.available and n and elapsed:
+        server, client, busy = (after - before for after, before in zip(meter.snapshot(), cpu_before))
+        cores = os.cpu_count() or 1
+        cpu = {
+            "server_cpu_ms": round(1000 * server / n, 2),
+            "client_cpu_pct": round(100 * client / (elapsed * cores), 1),
+            "other_cpu_pct": round(max(0.0, 100 * (busy - server - client) / (elapsed * cores)), 1),
+        }
     return Result(
         page=page,
         requests=n,
@@ -352,6 +441,7 @@ async def drive(vusers: list[VirtualUser], page: str, path: str, seconds: float,
         p99_ms=round(1000 * percentile(latencies, 99), 1),
         mean_kb=round(sizes / n / 1024, 1) if n else 0.0,
         statuses={str(k): v for k, v in sorted(statuses.items())},
+        **cpu,
     )
 
 
@@ -383,10 +473,9 @@ async def check_pages(vusers: list[VirtualUser], plan: list[tuple[str, str]]) ->
 async def run_load(args, server: Server, fixture: Fixture) -> list[Result]:
     vusers = [VirtualUser(server.base, key) for key in (fixture.session_keys or [None] * args.users)]
     try:
-        if args.login:
+        if not fixture.session_keys:
             print(f"Signing in {len(vusers)} virtual users through the login form…", flush=True)
-            for vu, username in zip(vusers, fixture.usernames):
-                await vu.login(username, args.password)
+            await asyncio.gather(*(vu.login(username, args.password) for vu, username in zip(vusers, fixture.usernames)))
         plan = pages(fixture)
         if args.only:
             plan = [plan[0]] + [p for p in plan[1:] if any(s in p[0] or s in p[1] for s in args.only)]
@@ -396,12 +485,16 @@ async def run_load(args, server: Server, fixture: Fixture) -> list[Result]:
         for _page, path in plan:
             await asyncio.gather(*(vu.get(path) for vu in vusers))
         results = []
+        meter = CpuMeter(server.proc.pid)
         for page, path in plan:
             print(f"  {page:24} {path}", end="", flush=True)
             if args.warmup > 0:
                 await drive(vusers, page, path, args.warmup, record=False)
-            result = await drive(vusers, page, path, args.duration)
-            print(f"  → {result.rps:8.1f} rps, p95 {result.p95_ms:7.1f} ms, errors {result.errors}", flush=True)
+            result = await drive(vusers, page, path, args.duration, meter=meter)
+            note = f" {result.statuses}" if result.errors else ""
+            print(f"  → {result.rps:8.1f} rps, p95 {result.p95_ms:7.1f} ms, errors {result.errors}{note}", flush=True)
+            if server.proc.poll() is not None:
+                raise SystemExit(f"gunicorn exited during the run (code {server.proc.returncode}); see {server.log_path}")
             results.append(result)
         return results
     finally:
@@ -416,8 +509,15 @@ def judge(results: list[Result]) -> None:
         r.passed = r.errors == 0 and r.p95_ms < P95_TARGET_MS and (r.rps_ratio or 0) >= RPS_RATIO_TARGET
 
 
+def _num(value: float | None, width: int, digits: int) -> str:
+    return f"{value:>{width}.{digits}f}" if value is not None else f"{'–':>{width}}"
+
+
 def print_table(results: list[Result]) -> None:
-    header = f"{'page':24} {'requests':>8} {'rps':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>6} {'KB':>6} {'rps/hz':>7} {'p95/hz':>7}  target"
+    header = (
+        f"{'page':24} {'requests':>8} {'rps':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>6} {'KB':>6}"
+        f" {'rps/hz':>7} {'p95/hz':>7} {'cpu ms':>7} {'other%':>6}  target"
+    )
     print()
     print(header)
     print("-" * len(header))
@@ -432,18 +532,27 @@ def print_table(results: list[Result]) -> None:
         verdict = "PASS" if r.passed else "FAIL (" + ", ".join(why) + ")"
         print(
             f"{r.page:24} {r.requests:>8} {r.rps:>8.1f} {r.p50_ms:>8.1f} {r.p95_ms:>8.1f} {r.errors:>6} {r.mean_kb:>6.1f}"
-            f" {r.rps_ratio or 0:>6.0%} {r.p95_ratio or 0:>7.1f}  {verdict}"
+            f" {r.rps_ratio or 0:>6.0%} {r.p95_ratio or 0:>7.1f} {_num(r.server_cpu_ms, 7, 2)} {_num(r.other_cpu_pct, 6, 0)}  {verdict}"
         )
-    print(f"\nTargets: p95 < {P95_TARGET_MS:.0f} ms, rps ≥ {RPS_RATIO_TARGET:.0%} of /healthz's, no errors (non-200).")
+    print(
+        "\ncpu ms: gunicorn CPU time per request; other%: CPU of everything but gunicorn and this script"
+        " (PostgreSQL included), in % of all cores — a high value means the figures were disturbed."
+    )
+    print(f"Targets: p95 < {P95_TARGET_MS:.0f} ms, rps ≥ {RPS_RATIO_TARGET:.0%} of /healthz's, no errors (non-200).")
     failed = [r.page for r in results if not r.passed]
     print("All pages meet the targets." if not failed else f"Missing the targets: {', '.join(failed)}.")
 
 
-def git_commit() -> str:
+def git_commit(src: Path) -> str:
+    """The commit of the served source, with "+changes" if its working tree differs (taken at the start)."""
+    if src != SRC:
+        return ""
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     except OSError:
         return ""
+    return f"{commit}+changes" if dirty else commit
 
 
 def main(argv=None) -> int:
@@ -455,19 +564,34 @@ def main(argv=None) -> int:
     parser.add_argument("--db", default=DEFAULT_DB, help=f"PostgreSQL database to use (default {DEFAULT_DB})")
     parser.add_argument("--fresh", action="store_true", help="drop the database first and generate it anew")
     parser.add_argument("--skip-generate", action="store_true", help="use the database as it is")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
-    parser.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"], help="gunicorn worker class (default gthread)")
+    # On 2 cores, 3 sync workers gave the same throughput as gthread and the tightest p95 (see README).
+    parser.add_argument(
+        "--cache",
+        default=CACHE_URL,
+        help=f"CACHE_URL of the server (default {CACHE_URL}, emptied at the start; '' for per-process memory)",
+    )
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (default 3)")
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"], help="gunicorn worker class (default sync)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (default 4)")
     parser.add_argument("--login", action="store_true", help="sign in through the login form instead of creating sessions")
     parser.add_argument("--password", default="bench-password-123", help=argparse.SUPPRESS)
     parser.add_argument("--only", nargs="*", help="only the pages whose name or path contains one of these (and /healthz)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--src", type=Path, default=SRC, help="source folder to serve (default src/; e.g. an export of another commit)")
     args = parser.parse_args(argv)
+    global CACHE_URL
+    CACHE_URL = args.cache
+    if CACHE_URL.startswith("redis://"):
+        import redis
+
+        # Stale entries of an earlier run (another database) must not be served.
+        redis.Redis.from_url(CACHE_URL).flushdb()
     if args.users < 1 or args.duration <= 0 or args.scale < 1:
         parser.error("--users, --duration and --scale must be positive")
 
     BENCH_DATA_DIR.mkdir(parents=True, exist_ok=True)
-    env = server_env(args.db)
+    args.src = args.src.resolve()
+    env = server_env(args.db, args.src)
     python = str(VENV_BIN / "python")
     timings = {}
     ensure_database(args.db, fresh=args.fresh)
@@ -476,8 +600,9 @@ def main(argv=None) -> int:
             run_step(f"generate.py --scale {args.scale}", [python, str(ROOT / "bench" / "generate.py"), "--scale", str(args.scale)], env), 1
         )
         print(f"(generate took {timings['generate_s']} s)")
-    run_step("collectstatic", [python, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v0"], env)
-    fixture = prepare_fixture(args.db, users=args.users, make_sessions=not args.login)
+    run_step("collectstatic", [python, "-m", "django", "collectstatic", "--noinput", "-v0"], env)
+    commit = git_commit(args.src)
+    fixture = prepare_fixture(args.db, src=args.src, users=args.users, make_sessions=not args.login)
 
     server = None
     interrupted = False
@@ -486,13 +611,16 @@ def main(argv=None) -> int:
         raise KeyboardInterrupt(f"signal {signum}")
 
     previous = signal.signal(signal.SIGTERM, on_signal)
+    load_before = os.getloadavg()
+    if load_before[0] > 1.0:
+        print(f"Note: the machine is busy (load average {load_before[0]:.1f}); figures will be lower and noisier.")
     try:
         server = Server(args, env)
         print(f"Started {server.describe()}", flush=True)
         asyncio.run(server.wait_ready())
         print(
             f"Load: {args.users} users × {args.duration:g} s per page (+{args.warmup:g} s warm-up), "
-            f"scale {args.scale}, as {fixture.usernames[0]}{' (form login)' if args.login else ''}",
+            f"scale {args.scale}, as {fixture.usernames[0]}{'' if fixture.session_keys else ' (form login)'}",
             flush=True,
         )
         results = asyncio.run(run_load(args, server, fixture))
@@ -514,7 +642,7 @@ def main(argv=None) -> int:
     if args.json:
         payload = {
             "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "commit": git_commit(),
+            "commit": commit,
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
             "config": {
                 "users": args.users,
@@ -523,9 +651,12 @@ def main(argv=None) -> int:
                 "scale": args.scale,
                 "database": db_name(args.db),
                 "server": server.describe() if server else "",
-                "login": "form" if args.login else "session",
+                "login": "session" if fixture.session_keys else "form",
+                "src": str(args.src),
             },
             "timings": timings,
+            "load_average_before": [round(x, 2) for x in load_before],
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
             "targets": {"p95_ms_below": P95_TARGET_MS, "rps_ratio_at_least": RPS_RATIO_TARGET},
             "results": [asdict(r) for r in results],
         }

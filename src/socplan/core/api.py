@@ -48,7 +48,7 @@ class ErrorSerializer(serializers.Serializer):
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
 
 
-def paginate(view, request, queryset, serializer_class):
+def paginate(view, request, queryset, serializer_class, *, scoped: bool = True):
     """Page `queryset` (or a function returning it, so that a cache hit runs no query at all) and
     serialize it in the paginated envelope; cached until the data changes."""
 
@@ -59,7 +59,8 @@ def paginate(view, request, queryset, serializer_class):
         data = paginator.get_paginated_response(serializer_class(page, many=True).data).data
         return {"data": data, "json": JSONRenderer().render(data)}
 
-    cached = cached_value(request, ("api", request.get_host(), request.get_full_path(), serializer_class.__name__), build)
+    key = ("api", request.get_host(), request.get_full_path(), serializer_class.__name__)
+    cached = cached_value(request, key, build, scoped=scoped)
     if getattr(request, "accepted_renderer", None) is not None and request.accepted_renderer.format == "json":
         # The JSON is rendered once per data version, not on every request.
         return HttpResponse(cached["json"], content_type="application/json")

@@ -27,19 +27,44 @@ CSRF_PLACEHOLDER = "socplan-csrf-placeholder-0f9d"
 TIMEOUT = getattr(settings, "SOCPLAN_CACHE_SECONDS", 3600)
 
 
+VERSION_KEY = "socplan:data-version"
+
+
+def _shared_cache() -> bool:
+    """Whether every process sees the same cache (Redis, Memcached…), not one of its own."""
+    return not settings.CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
+
+
+def _stored_version() -> int:
+    return DataVersion.objects.filter(pk=1).values_list("value", flat=True).first() or 0
+
+
 def data_version(request=None) -> int:
-    """The current data version, read once per request."""
+    """The current data version, read once per request.
+
+    With a shared cache it is read from there (no database query per request); with a cache of
+    each process's own, from the database, which all processes share.
+    """
     if request is not None and hasattr(request, "_socplan_data_version"):
         return request._socplan_data_version
-    value = DataVersion.objects.filter(pk=1).values_list("value", flat=True).first() or 0
+    if _shared_cache():
+        value = cache.get(VERSION_KEY)
+        if value is None:
+            value = _stored_version()
+            cache.add(VERSION_KEY, value, None)
+    else:
+        value = _stored_version()
     if request is not None:
         request._socplan_data_version = value
     return value
 
 
 def _bump() -> None:
+    # The database keeps the counter across cache restarts; the shared cache serves the reads.
     if not DataVersion.objects.filter(pk=1).update(value=F("value") + 1):
         DataVersion.objects.get_or_create(pk=1, defaults={"value": 1})
+    if _shared_cache():
+        cache.set(VERSION_KEY, _stored_version(), None)
 
 
 def bump_data_version() -> None:

@@ -6,6 +6,9 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from django.core.cache import cache
+
+from socplan.core.cache import data_version
 from socplan.core.scoping import EVERYTHING, NOTHING, Area, Scope, scope_for, visible
 
 from .models import Appointment, Body, Membership, Organization, RoleAssignment
@@ -14,6 +17,16 @@ Role = RoleAssignment.Role
 
 
 def user_scope(user) -> Scope:
+    """The user's scope, computed once per data version (role changes bump the version)."""
+    key = f"socplan:scope:{user.pk}:{data_version()}"
+    scope = cache.get(key)
+    if scope is None:
+        scope = _user_scope(user)
+        cache.set(key, scope, 3600)
+    return scope
+
+
+def _user_scope(user) -> Scope:
     """What a user may read and write, from their active roles (the union of them).
 
     - administrator: everything, read and write; national expert: read everything;

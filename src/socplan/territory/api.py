@@ -53,7 +53,7 @@ class RegionListApi(APIView):
 
     @extend_schema(responses=RegionOutputSerializer(many=True), parameters=_PAGE, tags=["territory"])
     def get(self, request):
-        return paginate(self, request, lambda: selectors.region_list(user=request.user), RegionOutputSerializer)
+        return paginate(self, request, lambda: selectors.region_list(user=request.user), RegionOutputSerializer, scoped=False)
 
 
 class RegionDetailApi(APIView):
@@ -74,13 +74,14 @@ class MunicipalityListApi(APIView):
         tags=["territory"],
     )
     def get(self, request):
-        region = None
-        if request.query_params.get("region"):
-            region = selectors.region_get(user=request.user, code=request.query_params["region"])
-        query = request.query_params.get("q", "")
-        return paginate(
-            self, request, lambda: selectors.municipality_list(user=request.user, region=region, query=query), MunicipalityOutputSerializer
-        )
+        code, query = request.query_params.get("region", ""), request.query_params.get("q", "")
+
+        def municipalities():
+            region = selectors.region_get(user=request.user, code=code) if code else None
+            return selectors.municipality_list(user=request.user, region=region, query=query)
+
+        # Public statistics: one cache entry for everyone.
+        return paginate(self, request, municipalities, MunicipalityOutputSerializer, scoped=False)
 
 
 class MunicipalityDetailApi(APIView):

@@ -88,3 +88,16 @@ def test_a_cached_page_is_served_with_few_queries(regional, django_assert_max_nu
     client.get(url)
     with django_assert_max_num_queries(3):  # session, user, data version
         assert "Велико Търново" in client.get(url).content.decode()
+
+
+def test_with_a_shared_cache_the_version_is_read_from_it_and_bumped_in_both(tmp_path, django_capture_on_commit_callbacks, django_assert_num_queries):
+    from socplan.core.cache import VERSION_KEY, bump_data_version
+
+    shared = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)}}
+    with override_settings(CACHES=shared):
+        start = data_version()
+        with django_assert_num_queries(0):
+            assert data_version() == start
+        with django_capture_on_commit_callbacks(execute=True):
+            bump_data_version()
+        assert cache.get(VERSION_KEY) == start + 1 == data_version()
