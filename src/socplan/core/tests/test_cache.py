@@ -90,7 +90,7 @@ def test_a_cached_page_is_served_with_few_queries(regional, django_assert_max_nu
         assert "Велико Търново" in client.get(url).content.decode()
 
 
-def test_with_a_shared_cache_the_version_is_read_from_it_and_bumped_in_both(tmp_path, django_capture_on_commit_callbacks, django_assert_num_queries):
+def test_with_a_shared_cache_the_version_is_read_from_it_and_bumped_in_both(db, tmp_path, django_capture_on_commit_callbacks, django_assert_num_queries):
     from socplan.core.cache import VERSION_KEY, bump_data_version
 
     shared = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)}}
