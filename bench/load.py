@@ -162,7 +162,8 @@ def prepare_fixture(url: str, *, src: Path, users: int, make_sessions: bool) -> 
         for user in chosen:
             store = SessionStore()
             store[SESSION_KEY] = str(user.pk)
-            store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+            # The backend a sign-in through the form records (the last of AUTHENTICATION_BACKENDS).
+            store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
             store[HASH_SESSION_KEY] = user.get_session_auth_hash()
             store.create()
             fixture.session_keys.append(store.session_key)
@@ -556,6 +557,7 @@ def git_commit(src: Path) -> str:
 
 
 def main(argv=None) -> int:
+    global CACHE_URL
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=20, help="concurrent virtual users (default 20)")
     parser.add_argument("--duration", type=float, default=15, help="seconds of measured load per page (default 15)")
@@ -567,8 +569,8 @@ def main(argv=None) -> int:
     # On 2 cores, 3 sync workers gave the same throughput as gthread and the tightest p95 (see README).
     parser.add_argument(
         "--cache",
-        default=CACHE_URL,
-        help=f"CACHE_URL of the server (default {CACHE_URL}, emptied at the start; '' for per-process memory)",
+        default="redis://127.0.0.1:6379/2",
+        help="CACHE_URL of the server (default redis://127.0.0.1:6379/2, emptied at the start; '' for per-process memory)",
     )
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (default 3)")
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"], help="gunicorn worker class (default sync)")
@@ -579,7 +581,6 @@ def main(argv=None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--src", type=Path, default=SRC, help="source folder to serve (default src/; e.g. an export of another commit)")
     args = parser.parse_args(argv)
-    global CACHE_URL
     CACHE_URL = args.cache
     if CACHE_URL.startswith("redis://"):
         import redis

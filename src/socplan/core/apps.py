@@ -12,9 +12,15 @@ class CoreConfig(AppConfig):
         from .cache import bump_data_version
 
         def data_changed(sender, **kwargs):
-            # Any saved or deleted row of our apps (or a user) makes cached pages stale.
-            if sender._meta.app_label in WATCHED_APPS and sender.__name__ != "DataVersion":
-                bump_data_version()
+            # Any saved or deleted row of our apps (or a user) makes cached pages stale — but not
+            # a sign-in, which only stamps the user's last_login.
+            if sender._meta.app_label not in WATCHED_APPS or sender.__name__ == "DataVersion":
+                return
+            if hasattr(sender, "instance_type"):  # an audit record: its object's own save bumps already
+                return
+            if set(kwargs.get("update_fields") or ()) == {"last_login"}:
+                return
+            bump_data_version()
 
         for signal in (post_save, post_delete, m2m_changed):
             signal.connect(data_changed, dispatch_uid=f"socplan-data-version-{signal}", weak=False)

@@ -10,8 +10,10 @@ import hashlib
 from collections.abc import Callable
 from functools import wraps
 
+from asgiref.local import Local
+
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpResponse
@@ -39,14 +41,32 @@ def _stored_version() -> int:
     return DataVersion.objects.filter(pk=1).values_list("value", flat=True).first() or 0
 
 
+_request_local = Local()
+
+
+class DataVersionMiddleware:
+    """Read the data version at most once per request (first in the middleware list)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        _request_local.version = None
+        try:
+            return self.get_response(request)
+        finally:
+            del _request_local.version  # outside a request every call reads afresh
+
+
 def data_version(request=None) -> int:
     """The current data version, read once per request.
 
     With a shared cache it is read from there (no database query per request); with a cache of
     each process's own, from the database, which all processes share.
     """
-    if request is not None and hasattr(request, "_socplan_data_version"):
-        return request._socplan_data_version
+    memo = getattr(_request_local, "version", None)
+    if memo is not None:
+        return memo
     if _shared_cache():
         value = cache.get(VERSION_KEY)
         if value is None:
@@ -54,8 +74,8 @@ def data_version(request=None) -> int:
             cache.add(VERSION_KEY, value, None)
     else:
         value = _stored_version()
-    if request is not None:
-        request._socplan_data_version = value
+    if hasattr(_request_local, "version"):  # inside a request
+        _request_local.version = value
     return value
 
 
@@ -85,20 +105,20 @@ def _key(request, parts: tuple, *, scoped: bool, version: int | None = None) -> 
 def cached_value(request, parts: tuple, build: Callable[[], object], *, scoped: bool = True):
     """A computed value (e.g. API data), cached until the data changes."""
     key = _key(request, parts, scoped=scoped)
-    value = cache.get(key)
+    value = caches["pages"].get(key)
     if value is None:
         value = build()
-        cache.set(key, value, TIMEOUT)
+        caches["pages"].set(key, value, TIMEOUT)
     return value
 
 
 def cached_render(request, template: str, build_context: Callable[[], dict], *, parts: tuple = (), scoped: bool = True) -> SafeString:
     """Render `template` with the context `build_context()` returns, or take it from the cache."""
     key = _key(request, (template, *parts), scoped=scoped)
-    html = cache.get(key)
+    html = caches["pages"].get(key)
     if html is None:
         html = render_to_string(template, {**build_context(), "csrf_token": CSRF_PLACEHOLDER}, request=request)
-        cache.set(key, html, TIMEOUT)
+        caches["pages"].set(key, html, TIMEOUT)
     if CSRF_PLACEHOLDER in html:
         html = html.replace(CSRF_PLACEHOLDER, get_token(request))
     return mark_safe(html)  # noqa: S308 - rendered by our own autoescaping templates
@@ -130,7 +150,7 @@ def cached_page(view):
             return view(request, *args, **kwargs)
         user = request.user.pk if request.user.is_authenticated else None
         key = _key(request, ("page", user, request.get_full_path()), scoped=False)
-        html = cache.get(key)
+        html = caches["pages"].get(key)
         if html is None:
             request._socplan_rendering_for_cache = True
             try:
@@ -141,7 +161,7 @@ def cached_page(view):
                 return response
             html = response.content.decode()
             if not _has_pending_messages(request):
-                cache.set(key, html, TIMEOUT)
+                caches["pages"].set(key, html, TIMEOUT)
         if CSRF_PLACEHOLDER in html:
             html = html.replace(CSRF_PLACEHOLDER, get_token(request))
         return HttpResponse(html)

@@ -6,7 +6,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from django.core.cache import cache
+from django.core.cache import caches
 
 from socplan.core.cache import data_version
 from socplan.core.scoping import EVERYTHING, NOTHING, Area, Scope, scope_for, visible
@@ -19,10 +19,10 @@ Role = RoleAssignment.Role
 def user_scope(user) -> Scope:
     """The user's scope, computed once per data version (role changes bump the version)."""
     key = f"socplan:scope:{user.pk}:{data_version()}"
-    scope = cache.get(key)
+    scope = caches["pages"].get(key)
     if scope is None:
         scope = _user_scope(user)
-        cache.set(key, scope, 3600)
+        caches["pages"].set(key, scope, 3600)
     return scope
 
 

@@ -1,7 +1,7 @@
 import re
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -10,15 +10,20 @@ from socplan.core.cache import CSRF_PLACEHOLDER, data_version
 from socplan.organizations import services
 from socplan.organizations.tests.factories import BodyFactory
 
-LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cache-test"}}
+LOCMEM = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cache-test"},
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages-test"},
+}
 
 
 @pytest.fixture(autouse=True)
 def real_cache():
     with override_settings(CACHES=LOCMEM):
         cache.clear()
+        caches["pages"].clear()
         yield
         cache.clear()
+        caches["pages"].clear()
 
 
 def test_a_change_is_shown_at_once_although_the_page_is_cached(client, regional, vtr_ngo, django_capture_on_commit_callbacks):
@@ -93,7 +98,7 @@ def test_a_cached_page_is_served_with_few_queries(regional, django_assert_max_nu
 def test_with_a_shared_cache_the_version_is_read_from_it_and_bumped_in_both(db, tmp_path, django_capture_on_commit_callbacks, django_assert_num_queries):
     from socplan.core.cache import VERSION_KEY, bump_data_version
 
-    shared = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)}}
+    shared = {**LOCMEM, "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)}}
     with override_settings(CACHES=shared):
         start = data_version()
         with django_assert_num_queries(0):
@@ -101,3 +106,24 @@ def test_with_a_shared_cache_the_version_is_read_from_it_and_bumped_in_both(db, 
         with django_capture_on_commit_callbacks(execute=True):
             bump_data_version()
         assert cache.get(VERSION_KEY) == start + 1 == data_version()
+
+
+def test_a_deactivated_user_is_signed_out_at_the_next_request_although_users_are_cached(
+    regional, django_capture_on_commit_callbacks
+):
+    client = Client()
+    client.post(reverse("core:login"), {"username": "regional", "password": "correct-horse-battery"})
+    url = reverse("organizations:organization-list")
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200  # the user now comes from the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        regional.is_active = False
+        regional.save()
+    assert client.get(url).status_code == 302  # to the sign-in page
+
+
+def test_signing_in_does_not_invalidate_the_cache(regional, django_capture_on_commit_callbacks):
+    before = data_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(reverse("core:login"), {"username": "regional", "password": "correct-horse-battery"})
+    assert data_version() == before
