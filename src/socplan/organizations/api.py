@@ -66,8 +66,13 @@ class OrganizationFilter(filters.FilterSet):
 class OrganizationListApi(APIView):
     @extend_schema(responses=OrganizationOutputSerializer(many=True), parameters=filter_parameters(OrganizationFilter), tags=["organizations"])
     def get(self, request):
-        qs = filtered(OrganizationFilter, request, selectors.organization_list(user=request.user))
-        return paginate(self, request, qs, OrganizationOutputSerializer)
+        # Filtering (and its validation) runs only when the page is not cached yet.
+        return paginate(
+            self,
+            request,
+            lambda: filtered(OrganizationFilter, request, selectors.organization_list(user=request.user)),
+            OrganizationOutputSerializer,
+        )
 
 
 class OrganizationCreateApi(APIView):
@@ -141,7 +146,7 @@ class BodyDetailOutputSerializer(BodyOutputSerializer):
 class BodyListApi(APIView):
     @extend_schema(responses=BodyOutputSerializer(many=True), tags=["organizations"])
     def get(self, request):
-        return paginate(self, request, selectors.body_list(user=request.user), BodyOutputSerializer)
+        return paginate(self, request, lambda: selectors.body_list(user=request.user), BodyOutputSerializer)
 
 
 class BodyDetailApi(APIView):
