@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.utils.cache import patch_cache_control
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -164,6 +165,9 @@ def cached_page(view):
                 caches["pages"].set(key, html, TIMEOUT)
         if CSRF_PLACEHOLDER in html:
             html = html.replace(CSRF_PLACEHOLDER, get_token(request))
-        return HttpResponse(html)
+        response = HttpResponse(html)
+        # Ours to cache, not a proxy's or the browser's: the page is the user's own.
+        patch_cache_control(response, private=True, no_cache=True)
+        return response
 
     return wrapper
