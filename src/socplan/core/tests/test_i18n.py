@@ -54,3 +54,28 @@ def test_dates_are_written_dd_mm_yyyy_in_both_languages():
 def test_an_english_browser_still_gets_bulgarian_until_the_user_switches(client):
     page = client.get(reverse("core:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "Вход" in page
+
+
+def test_no_string_of_the_code_is_missing_from_the_catalogue(tmp_path):
+    """Extract the strings of the code afresh (as makemessages does) and look for new, untranslated ones."""
+    import shutil
+    import subprocess
+    import sys
+
+    import pytest
+
+    if shutil.which("xgettext") is None:
+        pytest.skip("gettext is not installed (./run test installs it where it can)")
+    source = Path(socplan.__file__).parent
+    copy = tmp_path / "socplan"
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns("static", "data", "__pycache__", "*.mo"))
+    manage = source.parents[1] / "manage.py"
+    subprocess.run(
+        [sys.executable, str(manage), "makemessages", "-l", "bg", "--no-obsolete", "-v0"],
+        cwd=copy,
+        check=True,
+        env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "socplan.config.settings.test"},
+    )
+    fresh = (copy / "locale" / "bg" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+    missing = [msgid for msgid, msgstr, flags in _entries(fresh) if msgid and (not msgstr or "fuzzy" in flags)]
+    assert missing == [], "translate these in src/socplan/locale/bg/LC_MESSAGES/django.po"
