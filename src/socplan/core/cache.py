@@ -59,7 +59,7 @@ class DataVersionMiddleware:
             del _request_local.version  # outside a request every call reads afresh
 
 
-def data_version(request=None) -> int:
+def data_version() -> int:
     """The current data version, read once per request.
 
     With a shared cache it is read from there (no database query per request); with a cache of
@@ -97,8 +97,8 @@ def scope_fingerprint(user) -> str:
     return hashlib.sha1(repr(scope_for(user)).encode()).hexdigest()[:16]
 
 
-def _key(request, parts: tuple, *, scoped: bool, version: int | None = None) -> str:
-    version = data_version(request) if version is None else version
+def _key(request, parts: tuple, *, scoped: bool) -> str:
+    version = data_version()
     raw = repr((version, get_language(), scope_fingerprint(request.user) if scoped else "", parts))
     return "socplan:" + hashlib.sha1(raw.encode()).hexdigest()
 

@@ -85,6 +85,3 @@ class MembershipForm(forms.ModelForm):
 class MembershipEndForm(forms.Form):
     end_date = forms.DateField(label=_("until"), widget=DateInput())
 
-
-def form_fields(form: forms.ModelForm) -> dict:
-    return {name: value for name, value in form.cleaned_data.items()}

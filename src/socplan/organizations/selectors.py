@@ -157,6 +157,12 @@ def body_get(*, user, pk: int, with_members: bool = True) -> Body:
     )
 
 
+def body_can_create(*, user, organization: Organization) -> bool:
+    """Bodies are set up by their host organisation's own staff, or by an administrator."""
+    scope = scope_for(user)
+    return scope.is_administrator or organization.pk in scope.own_organization_ids
+
+
 def body_editable(*, user) -> QuerySet[Body]:
     """Bodies the user may change: those hosted by their own organisation; administrators all."""
     scope = scope_for(user)

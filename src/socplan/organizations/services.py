@@ -68,7 +68,7 @@ def organization_update(*, user: User, organization: Organization, **fields) -> 
 
 @transaction.atomic
 def body_create(*, user: User, organization: Organization, **fields) -> Body:
-    if not (selectors.scope_for(user).is_administrator or organization.pk in selectors.scope_for(user).own_organization_ids):
+    if not selectors.body_can_create(user=user, organization=organization):
         raise PermissionDenied
     body = Body(organization=organization, **fields)
     return _save(body, duplicate_message=_("This organisation already has a body with this name."))

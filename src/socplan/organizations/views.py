@@ -63,8 +63,7 @@ def organization_detail(request, pk: int):
             "bodies": selectors.body_list(user=request.user, organization=organization),
             "children": selectors.organization_list(user=request.user).filter(parent=organization),
             "can_edit": selectors.organization_can_edit(user=request.user, organization=organization),
-            "can_add_body": selectors.scope_for(request.user).is_administrator
-            or organization.pk in selectors.scope_for(request.user).own_organization_ids,
+            "can_add_body": selectors.body_can_create(user=request.user, organization=organization),
             "history": history_rows(organization),
         }
 
@@ -136,10 +135,9 @@ def body_detail(request, pk: int):
 @login_required
 def body_create(request, organization_pk: int):
     organization = selectors.organization_get(user=request.user, pk=organization_pk)
-    form = BodyForm(request.POST or None)
-    scope = selectors.scope_for(request.user)
-    if not (scope.is_administrator or organization.pk in scope.own_organization_ids):
+    if not selectors.body_can_create(user=request.user, organization=organization):
         raise PermissionDenied
+    form = BodyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             body = services.body_create(user=request.user, organization=organization, **form.cleaned_data)
