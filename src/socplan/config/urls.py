@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("socplan.core.urls")),
     path("territory/", include("socplan.territory.urls")),
     path("organizations/", include("socplan.organizations.urls")),
+    path("plans/", include("socplan.plans.urls")),
 ]
 
 admin.site.site_header = "socplan"

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "socplan.core",
     "socplan.territory",
     "socplan.organizations",
+    "socplan.plans",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,68 @@
+"""Changes to plans. Every function checks who may make the change, validates, and is atomic."""
+
+from .content import (
+    adoption_check,
+    communication_save,
+    document_add,
+    partnership_save,
+    section_delete,
+    stage_save,
+    stakeholder_save,
+)
+from .imports import plan_import_apply, plan_import_parse
+from .lifecycle import (
+    comment_moderate,
+    comment_submit,
+    consultation_open,
+    consultation_withdraw,
+    consultation_summary_save,
+    plan_close,
+    plan_create,
+    plan_enter_into_force,
+    plan_update,
+    version_adopt,
+    version_create_update,
+    version_update,
+)
+from .tree import (
+    alignment_set,
+    node_add,
+    node_delete,
+    node_indent,
+    node_move,
+    node_outdent,
+    node_update,
+    renumber,
+)
+
+__all__ = [
+    "adoption_check",
+    "alignment_set",
+    "comment_moderate",
+    "comment_submit",
+    "communication_save",
+    "consultation_open",
+    "consultation_withdraw",
+    "consultation_summary_save",
+    "document_add",
+    "node_add",
+    "node_delete",
+    "node_indent",
+    "node_move",
+    "node_outdent",
+    "node_update",
+    "partnership_save",
+    "plan_close",
+    "plan_create",
+    "plan_enter_into_force",
+    "plan_import_apply",
+    "plan_import_parse",
+    "plan_update",
+    "renumber",
+    "section_delete",
+    "stage_save",
+    "stakeholder_save",
+    "version_adopt",
+    "version_create_update",
+    "version_update",
+]
