@@ -136,7 +136,7 @@ def plan_list(request):
         "statuses": Plan.Status.choices,
         "regions": Region.objects.only("code", "name_bg", "name_en").order_by("name_bg"),
         "can_create": selectors.plan_can_create(user=request.user),
-        "extra_query": urlencode({"kind": kind, "status": status, "region": region.code if region else "", "q": query}) + "&",
+        "extra_query": urlencode({"kind": kind, "status": status, "region": region.code if region else ""}) + "&",
     }
     if request.htmx:
         return render(request, "plans/partials/_plan_results.html", context)

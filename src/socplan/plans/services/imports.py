@@ -45,6 +45,32 @@ def _first_segment(number: str | None) -> int | None:
     return _roman_to_int(head)
 
 
+def _number_key(number: str) -> tuple[int, ...] | None:
+    parts = [part for part in (number or "").split(".") if part]
+    key = []
+    for part in parts:
+        value = int(part) if part.isdigit() else _roman_to_int(part)
+        if value is None:
+            return None
+        key.append(value)
+    return tuple(key) or None
+
+
+def _sibling_order(rows: list[dict]) -> list[int]:
+    """The position of each row among its siblings."""
+    groups: dict[int | None, list[int]] = {}
+    for index, row in enumerate(rows):
+        groups.setdefault(row["parent"], []).append(index)
+    positions = [0] * len(rows)
+    for members in groups.values():
+        keys = [_number_key(rows[i]["number"]) for i in members]
+        if all(keys):
+            members = [i for _key, i in sorted(zip(keys, members, strict=True))]
+        for position, index in enumerate(members):
+            positions[index] = position
+    return positions
+
+
 def result_as_dict(result: ParseResult | dict) -> dict:
     if isinstance(result, dict):
         return result
@@ -210,24 +236,26 @@ def plan_import_apply(
     preamble = "\n".join(filter(None, [data.get("preamble", ""), extra_preamble])).strip()
     if preamble and preamble not in version.introduction:
         version.introduction = "\n\n".join(filter(None, [version.introduction, preamble]))
-    first = next((_first_segment(row["number"]) for row in kept if row["parent"] is None), None)
-    version.first_number = first or 1
+    # Siblings go in the order of their own numbers where the document numbers them all (an
+    # overview may list goal 5 before goal 4 is detailed); otherwise in document order.
+    order = _sibling_order(kept)
+    roots = [_first_segment(row["number"]) for row in kept if row["parent"] is None]
+    if roots and all(roots):
+        version.first_number = min(roots)
+    else:
+        version.first_number = (roots[0] if roots else None) or 1
     version.save(update_fields=["introduction", "first_number", "updated_at"])
-    created: list[Node] = []
-    positions: dict[int | None, int] = {}
-    # Parents come before their children in document order, so one pass per depth suffices.
+    created: list[Node | None] = [None] * len(kept)
     depth = [0] * len(kept)
     for index, row in enumerate(kept):
         depth[index] = 0 if row["parent"] is None else depth[row["parent"]] + 1
+    # Parents come before their children in document order, so one pass per depth suffices.
     for current in range(max(depth) + 1):
         batch = []
         for index, row in enumerate(kept):
             if depth[index] != current:
                 continue
             parent = created[row["parent"]] if row["parent"] is not None else None
-            key = row["parent"]
-            position = positions.get(key, 0)
-            positions[key] = position + 1
             batch.append(
                 (
                     index,
@@ -235,7 +263,7 @@ def plan_import_apply(
                         version=version,
                         parent=parent,
                         level=row["level"],
-                        position=position,
+                        position=order[index],
                         number=row["number"],
                         title=row["title"][:5000],
                         description=(row.get("description") or "").strip(),
@@ -243,8 +271,6 @@ def plan_import_apply(
                 )
             )
         Node.objects.bulk_create([node for _index, node in batch])
-        if not created:
-            created = [None] * len(kept)
         for index, node in batch:
             created[index] = node
     renumber(version)
