@@ -53,6 +53,7 @@ def seed(*, stdout) -> None:
     vtr = _vtr_regional(admin)
     pleven = _pleven_regional(admin)
     gulyantsi = _gulyantsi(admin, pleven)
+    _pleven_municipal(admin, pleven)
     annual = _vtr_annual_plan(admin)
     stdout.write(
         "Plans: %s elements in the Veliko Tarnovo regional strategy (imported from document 000); "
@@ -329,6 +330,32 @@ def _gulyantsi(admin, pleven: Plan) -> Plan:
         signed_by="Огнян Янчев, Председател ОбС Гулянци",
     )
     plan.refresh_from_db()
+    return plan
+
+
+def _pleven_municipal(admin, pleven: Plan) -> Plan:
+    """A second municipality of the region, with a draft that implements part of the regional strategy."""
+    title = "Общинска стратегия за развитие на социалните услуги в Община Плевен" + DEMO
+    plan = _existing(title)
+    if plan is not None:
+        return plan
+    owner = _org(Kind.MUNICIPALITY, municipality="PVN24")
+    plan = services.plan_create(
+        user=admin, kind=Plan.Kind.MUNICIPAL_STRATEGY, title=title, owner=owner, municipality=owner.municipality,
+        period_start=2016, period_end=2020, implements=pleven,
+        vision="Град и села с услуги, които подкрепят хората в риск да живеят самостоятелно в общността.",
+    )
+    version = plan.versions.get()
+    regional_nodes = {node.title: node for node in pleven.current_version.nodes.all()}
+    goal = services.node_add(user=admin, version=version, title="Деинституционализация и грижа в семейна среда", level=Level.GENERAL_GOAL)
+    for title_, target in (
+        ("Разкриване на два центъра за настаняване от семеен тип", "Разкриване на центрове за настаняване от семеен тип"),
+        ("Развитие на приемната грижа в общината", "Развитие на приемната грижа"),
+        ("Информационна кампания за социалните услуги", None),
+    ):
+        measure = services.node_add(user=admin, version=version, title=title_, level=Level.MEASURE, parent=goal)
+        if target:
+            services.alignment_set(user=admin, node=measure, target_keys=[regional_nodes[target].key])
     return plan
 
 

@@ -578,21 +578,28 @@ def plan_status(request, pk: int, action: str):
 def plan_stages(request, pk: int):
     context = _plan_context(request, pk)
     version = context["version"]
-    form = StageForm(request.POST or None)
+    editing = _item_being_edited(request, version.stages.all())
+    form = StageForm(request.POST or None, instance=editing)
     if request.method == "POST":
         if not context["editable"]:
             raise PermissionDenied
         if form.is_valid():
             try:
-                services.stage_save(user=request.user, version=version, **form.cleaned_data)
+                services.stage_save(user=request.user, version=version, stage=editing, **form.cleaned_data)
             except (ValidationError, ApplicationError) as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, _("The stage was added."))
+                messages.success(request, _("The stage was saved."))
                 return redirect(reverse("plans:plan-stages", kwargs={"pk": pk}) + context["version_query"])
     stages = list(version.stages.all())
-    context.update({"stages": stages, "form": form, "timeline": _timeline(context["plan"], stages)})
+    context.update({"stages": stages, "form": form, "editing": editing, "timeline": _timeline(context["plan"], stages)})
     return render(request, "plans/plan_stages.html", context)
+
+
+def _item_being_edited(request, items):
+    """The section item named by ?edit= (or the posted `item`), if it belongs to this version."""
+    value = request.POST.get("item") or request.GET.get("edit") or ""
+    return get_object_or_404(items, pk=int(value)) if value.isdigit() else None
 
 
 def _timeline(plan: Plan, stages: list[Stage]) -> dict:
@@ -609,6 +616,9 @@ def _timeline(plan: Plan, stages: list[Stage]) -> dict:
             "stage": stage,
             "left": round((stage.starts_on - start).days / span * 100, 2),
             "width": max(round(((stage.ends_on - stage.starts_on).days + 1) / span * 100, 2), 1.5),
+            # A short bar cannot hold its label: the label goes beside it, in ink, not on it.
+            "inside": ((stage.ends_on - stage.starts_on).days + 1) / span >= 0.3,
+            "flip": (stage.starts_on - start).days / span > 0.6,
         }
         for stage in stages
     ]
@@ -630,26 +640,32 @@ SECTION_FORMS = {
 def plan_sections(request, pk: int):
     context = _plan_context(request, pk)
     version, plan = context["version"], context["plan"]
-    part = request.POST.get("part", "")
+    part = request.POST.get("part") or request.GET.get("part", "")
+    editing = None
+    if part in SECTION_FORMS:
+        editing = _item_being_edited(request, SECTION_FORMS[part][1].objects.filter(version=version))
     forms = {
         "stakeholder": StakeholderForm(prefix="stakeholder", organizations=_plan_organizations(plan)),
         "partnership": PartnershipForm(prefix="partnership"),
         "communication": CommunicationForm(prefix="communication"),
     }
+    if editing is not None:
+        kwargs = {"organizations": _plan_organizations(plan)} if part == "stakeholder" else {}
+        forms[part] = SECTION_FORMS[part][0](prefix=part, instance=editing, **kwargs)
     if request.method == "POST":
         if not context["editable"] or part not in SECTION_FORMS:
             raise PermissionDenied
         form_class, _model, save = SECTION_FORMS[part]
         kwargs = {"organizations": _plan_organizations(plan)} if part == "stakeholder" else {}
-        form = form_class(request.POST, prefix=part, **kwargs)
+        form = form_class(request.POST, prefix=part, instance=editing, **kwargs)
         forms[part] = form
         if form.is_valid():
             try:
-                save(user=request.user, version=version, **form.cleaned_data)
+                save(user=request.user, version=version, item=editing, **form.cleaned_data)
             except (ValidationError, ApplicationError) as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, _("Added."))
+                messages.success(request, _("Saved."))
                 return redirect(reverse("plans:plan-sections", kwargs={"pk": pk}) + context["version_query"] + f"#{part}")
     communication = {}
     for item in version.communication.all():
@@ -660,6 +676,8 @@ def plan_sections(request, pk: int):
             "stakeholders": version.stakeholders.select_related("organization"),
             "partnerships": version.partnerships.all(),
             "communication": communication,
+            "editing": editing,
+            "editing_part": part if editing is not None else "",
         }
     )
     return render(request, "plans/plan_sections.html", context)

@@ -160,3 +160,18 @@ def test_stage_outside_the_period_is_refused(municipal):
     )
     assert response.status_code == 302
     assert plan.versions.get().stages.get().ends_on == datetime.date(2018, 12, 31)
+
+
+def test_sections_are_added_and_edited(municipal):
+    plan = PlanFactory()
+    client = client_for(municipal)
+    url = reverse("plans:plan-sections", kwargs={"pk": plan.pk})
+    client.post(url, {"part": "partnership", "partnership-kind": "public_forum", "partnership-description": "Форум"})
+    item = plan.versions.get().partnerships.get()
+    page = client.get(url, {"part": "partnership", "edit": item.pk}).content.decode()
+    assert 'name="item"' in page
+    client.post(
+        url,
+        {"part": "partnership", "item": item.pk, "partnership-kind": "public_forum", "partnership-description": "Годишен форум"},
+    )
+    assert plan.versions.get().partnerships.get().description == "Годишен форум"
