@@ -10,6 +10,7 @@ api_v1 = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("", include("socplan.territory.api_urls")),
     path("", include("socplan.organizations.api_urls")),
+    path("", include("socplan.plans.api_urls")),
 ]
 
 urlpatterns = [

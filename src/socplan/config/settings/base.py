@@ -278,6 +278,11 @@ SPECTACULAR_SETTINGS = {
         "MembershipRoleEnum": "socplan.organizations.models.Membership.Role",
         "UserRoleEnum": "socplan.organizations.models.RoleAssignment.Role",
         "CompositionEnum": "socplan.organizations.models.Membership.Composition",
+        "PlanKindEnum": "socplan.plans.models.Plan.Kind",
+        "PlanStatusEnum": "socplan.plans.models.Plan.Status",
+        "PlanVersionStatusEnum": "socplan.plans.models.PlanVersion.Status",
+        "PlanLevelEnum": "socplan.plans.models.Level",
+        "FinancingSourceEnum": "socplan.plans.models.FinancingLine.Source",
     },
 }
 

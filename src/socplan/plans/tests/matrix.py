@@ -114,6 +114,10 @@ CASES = [
         kwargs=lambda o: {"pk": o["plan_draft"].pk, "fmt": "xlsx"},
     ),
     case("public-list", "plans:public-list", expect(200)),
+    # API: the same scoping; anonymous callers get 401.
+    case("api-plan-list", "api:plan-list", expect(200, anonymous=401)),
+    case("api-plan-draft", "api:plan-detail", expect(404, anonymous=401, **READ_DRAFT), **DRAFT),
+    case("api-plan-published", "api:plan-detail", expect(200, anonymous=401), **REGIONAL),
     case("public-detail-published", "plans:public-detail", expect(200), **REGIONAL),
     # A draft is not public, whoever asks on the public page.
     case("public-detail-draft", "plans:public-detail", expect(404), **DRAFT),
