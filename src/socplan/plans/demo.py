@@ -55,6 +55,7 @@ def seed(*, stdout) -> None:
     gulyantsi = _gulyantsi(admin, pleven)
     _pleven_municipal(admin, pleven)
     annual = _vtr_annual_plan(admin)
+    _agency_project(admin)
     stdout.write(
         "Plans: %s elements in the Veliko Tarnovo regional strategy (imported from document 000); "
         "Gulyantsi municipal strategy adopted with %s; annual plan of Veliko Tarnovo under consultation."
@@ -356,6 +357,38 @@ def _pleven_municipal(admin, pleven: Plan) -> Plan:
         measure = services.node_add(user=admin, version=version, title=title_, level=Level.MEASURE, parent=goal)
         if target:
             services.alignment_set(user=admin, node=measure, target_keys=[regional_nodes[target].key])
+    return plan
+
+
+# --- The agency's project presented to the Sofia region's ЗМО (document 002) ---------------------
+
+
+def _agency_project(admin) -> Plan:
+    """A project with activities Д.1–Д.14 and quantitative targets, as document 002 describes it."""
+    title = "Проект на АСП за подкрепа на деинституционализацията и областното планиране (2017–2019)" + DEMO
+    plan = _existing(title)
+    if plan is not None:
+        return plan
+    source = (DATA.parent / "data" / "agency_project_activities.txt").read_text(encoding="utf-8")
+    owner = _org(Kind.AGENCY)
+    plan = services.plan_create(
+        user=admin, kind=Plan.Kind.PROJECT, title=title, owner=owner, period_start=2017, period_end=2019,
+        levels=[Level.ACTIVITY],
+        vision=(
+            "Повишаване капацитета за планиране, изпълнение, мониторинг, оценка и контрол на политиките в "
+            "сферата на социалните услуги; подпомагане на деинституционализацията; утвърждаване на модела "
+            "на областно планиране на социалните услуги. Стойност 28 млн. лв., срок до 31.12.2019 г."
+        ),
+    )
+    version = plan.versions.get()
+    services.version_update(user=admin, version=version, number_prefix="Д.")
+    for line in source.splitlines():
+        match = re.match(r"^Д\.(\d+)\.\s+(.+?)(?:\s+\|\s+(.+))?$", line.strip())
+        if not match:
+            continue
+        node = services.node_add(user=admin, version=version, title=match.group(2), level=Level.ACTIVITY)
+        if match.group(3):
+            services.node_update(user=admin, node=node, expected_results=match.group(3))
     return plan
 
 

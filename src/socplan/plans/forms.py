@@ -66,6 +66,9 @@ class VersionForm(forms.Form):
     vision = forms.CharField(label=_("vision"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
     introduction = forms.CharField(label=_("introduction"), widget=forms.Textarea(attrs={"rows": 6}), required=False)
     first_number = forms.IntegerField(label=_("numbering starts at"), min_value=1, max_value=99)
+    number_prefix = forms.CharField(
+        label=_("number prefix"), max_length=10, required=False, help_text=_("For example “Д.” gives Д.1, Д.2 …")
+    )
     reason = forms.CharField(label=_("reason for the update"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     revision = forms.IntegerField(widget=forms.HiddenInput)
 

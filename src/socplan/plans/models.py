@@ -284,6 +284,8 @@ class PlanVersion(BaseModel):
     # The number of the first top-level node (a document may start at "4" when it covers only
     # part of a larger strategy, as document 000's chapter 7 does).
     first_number = models.PositiveSmallIntegerField(_("numbering starts at"), default=1)
+    # Written before every number, e.g. "Д." for a project's activities Д.1–Д.14 (document 002).
+    number_prefix = models.CharField(_("number prefix"), max_length=10, blank=True)
     revision = models.PositiveIntegerField(_("revision"), default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -246,6 +246,7 @@ def version_update(request, pk: int):
         request.POST or None,
         initial={
             "vision": version.vision, "introduction": version.introduction, "first_number": version.first_number,
+            "number_prefix": version.number_prefix,
             "reason": version.reason, "revision": version.revision,
         },
     )

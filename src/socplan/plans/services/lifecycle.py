@@ -88,14 +88,16 @@ def plan_update(*, user, plan: Plan, **fields) -> Plan:
     return plan
 
 
-VERSION_FIELDS = ("vision", "introduction", "first_number", "reason")
+VERSION_FIELDS = ("vision", "introduction", "first_number", "number_prefix", "reason")
 
 
 @transaction.atomic
 def version_update(*, user, version: PlanVersion, expected_revision: int | None = None, **fields) -> PlanVersion:
     version = editable_version(user=user, version=version)
     check_revision(current=version.revision, expected=expected_revision)
-    renumber_needed = "first_number" in fields and fields["first_number"] != version.first_number
+    renumber_needed = any(
+        name in fields and fields[name] != getattr(version, name) for name in ("first_number", "number_prefix")
+    )
     for name, value in fields.items():
         if name in VERSION_FIELDS:
             setattr(version, name, value)
@@ -267,6 +269,7 @@ def version_create_update(*, user, plan: Plan, reason: str) -> PlanVersion:
         vision=source.vision,
         introduction=source.introduction,
         first_number=source.first_number,
+        number_prefix=source.number_prefix,
         created_by=user,
     )
     copy_content(source=source, target=version)

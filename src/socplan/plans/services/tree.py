@@ -83,7 +83,7 @@ def renumber(version: PlanVersion) -> None:
                 changed.append(node)
             walk(node.pk, number + ".", 1)
 
-    walk(None, "", version.first_number or 1)
+    walk(None, version.number_prefix or "", version.first_number or 1)
     if changed:
         Node.objects.bulk_update(changed, ["number", "position"], batch_size=500)
 
