@@ -6,8 +6,8 @@ from socplan.territory.models import Municipality, Region
 
 from .models import (
     LEVEL_ORDER,
-    CommunicationItem,
     Comment,
+    CommunicationItem,
     Currency,
     FinancingLine,
     Level,

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from socplan.core.audit import history_rows
 from socplan.core.exceptions import ApplicationError
 from socplan.core.forms import add_service_errors
-from socplan.core.scoping import scope_for, visible
+from socplan.core.scoping import scope_for
 from socplan.organizations.models import Organization
 from socplan.territory.models import Municipality, Region
 
@@ -54,10 +54,8 @@ from .models import (
     Node,
     PartnershipInstrument,
     Plan,
-    PlanDocument,
     PlanVersion,
     Responsibility,
-    Sector,
     Stage,
     StakeholderRole,
 )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import datetime
+import hashlib
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile

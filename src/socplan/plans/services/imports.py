@@ -165,12 +165,15 @@ def _validated_rows(rows: list[dict]) -> list[dict]:
                 )
         number = (row.get("number") or "").strip().rstrip(".")
         if number:
-            if number in numbers:
+            # A full number ("4.2.1") names one element in the whole plan; a short one ("1", "II")
+            # may restart under each parent (numbering per priority), so it is unique among siblings.
+            key = number if "." in number else f"{parent_kept}/{number}"
+            if key in numbers:
                 errors.append(
                     _("%(where)s: the number %(number)s is used twice (also in row %(other)s).")
-                    % {"where": where, "number": number, "other": numbers[number] + 1}
+                    % {"where": where, "number": number, "other": numbers[key] + 1}
                 )
-            numbers[number] = index
+            numbers[key] = index
         index_map[index] = len(kept)
         kept.append({**row, "level": level, "title": title, "number": number, "parent": parent_kept})
     if errors:

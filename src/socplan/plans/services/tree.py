@@ -21,7 +21,17 @@ from socplan.core.exceptions import ApplicationError
 from socplan.organizations.models import Organization
 
 from .. import selectors
-from ..models import LEVEL_ORDER, Alignment, FinancingLine, Level, Node, Plan, PlanVersion, Responsibility, level_rank
+from ..models import (
+    LEVEL_ORDER,
+    Alignment,
+    FinancingLine,
+    Level,
+    Node,
+    Plan,
+    PlanVersion,
+    Responsibility,
+    level_rank,
+)
 
 NODE_FIELDS = (
     "title",

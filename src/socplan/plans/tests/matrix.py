@@ -131,7 +131,16 @@ def objects(users) -> dict:
     from django.core.files.base import ContentFile
 
     from socplan.plans import services
-    from socplan.plans.models import Comment, Consultation, ImportJob, Level, Node, Plan, PlanDocument, StakeholderRole
+    from socplan.plans.models import (
+        Comment,
+        Consultation,
+        ImportJob,
+        Level,
+        Node,
+        Plan,
+        PlanDocument,
+        StakeholderRole,
+    )
 
     from .factories import PlanFactory, regional_org
 

@@ -85,10 +85,17 @@ def test_import_preview_refuses_a_node_below_an_activity_and_duplicate_numbers(r
         data[f"level-{index}"] = row["level"]
         data[f"number-{index}"] = row["number"] or ""
         data[f"title-{index}"] = row["title"]
-    data["number-1"] = nodes[0]["number"]
+    data["number-2"] = nodes[1]["number"]  # "5.2" becomes a second "5.1"
     response = client.post(reverse("plans:import-preview", kwargs={"pk": plan.pk, "job_pk": job.pk}), data)
     assert response.status_code == 200
     assert "used twice" in response.content.decode() or "два пъти" in response.content.decode()
+    assert not plan.versions.get().nodes.exists()
+    data["number-2"] = nodes[2]["number"]
+    # An activity made into the parent of the next activity's row is refused too.
+    activity = next(i for i, row in enumerate(nodes) if row["level"] == "activity")
+    data[f"level-{activity - 1}"] = "activity"
+    response = client.post(reverse("plans:import-preview", kwargs={"pk": plan.pk, "job_pk": job.pk}), data)
+    assert "below an activity" in response.content.decode() or "под дейност" in response.content.decode()
     assert not plan.versions.get().nodes.exists()
 
 
