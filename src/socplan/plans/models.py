@@ -776,3 +776,44 @@ class ImportJob(BaseModel):
 
     def __str__(self):
         return self.filename
+
+
+def plan_export_path(instance, filename: str) -> str:
+    return f"plans/exports/{instance.version_id}/{filename}"
+
+
+class PlanExport(BaseModel):
+    """A generated document kept for reuse (a large plan's PDF takes seconds: it is made once per
+    version, revision and language, in the background, and served from storage afterwards).
+
+    Status transitions: queued → running → done; running → failed; failed/stale running → queued
+    (when asked for again).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting")
+        RUNNING = "running", _("being prepared")
+        DONE = "done", _("ready")
+        FAILED = "failed", _("failed")
+
+    version = models.ForeignKey(PlanVersion, verbose_name=_("version"), on_delete=models.CASCADE, related_name="exports")
+    fmt = models.CharField(_("format"), max_length=10)
+    language = models.CharField(_("language"), max_length=10)
+    revision = models.PositiveIntegerField(_("revision"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    file = models.FileField(_("file"), upload_to=plan_export_path, max_length=300, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    scope_paths = _version_paths()
+
+    class Meta:
+        verbose_name = _("generated document")
+        verbose_name_plural = _("generated documents")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "fmt", "language", "revision"], name="plans_export_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.version} {self.fmt} ({self.language}, r{self.revision})"

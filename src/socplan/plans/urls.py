@@ -34,4 +34,5 @@ urlpatterns = [
     path("<int:pk>/import/", views.plan_import, name="plan-import"),
     path("<int:pk>/import/<int:job_pk>/", views.import_preview, name="import-preview"),
     path("<int:pk>/export/<str:fmt>/", views.plan_export, name="plan-export"),
+    path("<int:pk>/exports/<int:export_pk>/", views.export_status, name="export-status"),
 ]

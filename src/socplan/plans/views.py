@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -54,6 +55,7 @@ from .models import (
     Node,
     PartnershipInstrument,
     Plan,
+    PlanExport,
     PlanVersion,
     Responsibility,
     Stage,
@@ -905,19 +907,49 @@ def import_preview(request, pk: int, job_pk: int):
 # --- Exports --------------------------------------------------------------------------------------
 
 
-def plan_export(request, pk: int, fmt: str):
-    from . import exports
-
+def _export_version(request, pk: int) -> PlanVersion:
     user = request.user if request.user.is_authenticated else None
     plan = selectors.plan_get(user=user, pk=pk)
     number = request.GET.get("v")
-    version = selectors.version_get(user=user, plan=plan, number=int(number) if str(number or "").isdigit() else None)
+    return selectors.version_get(user=user, plan=plan, number=int(number) if str(number or "").isdigit() else None)
+
+
+def plan_export(request, pk: int, fmt: str):
+    """DOCX and XLSX are made at once (under a second for 500 elements); a PDF is made in the
+    background once per version, revision and language, and served from storage after that."""
+    from . import exports
+
     if fmt not in exports.FORMATS:
         raise Http404
+    version = _export_version(request, pk)
+    if fmt == "pdf":
+        export = services.documents.export_request(version=version, fmt=fmt, language=get_language())
+        if export.status == PlanExport.Status.DONE:
+            filename = exports.export_filename(version, fmt)
+            response = FileResponse(export.file.open("rb"), content_type=exports.CONTENT_TYPES[fmt])
+            response["Content-Disposition"] = exports.content_disposition(filename)
+            return response
+        return render(
+            request,
+            "plans/export_wait.html",
+            {"plan": version.plan, "version": version, "export": export, "fmt": fmt,
+             "public": not request.user.is_authenticated, "versions": [version], "version_query": f"?v={version.number}"},
+        )
     content, content_type, filename = exports.export(version=version, fmt=fmt)
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = exports.content_disposition(filename)
     return response
+
+
+def export_status(request, pk: int, export_pk: int):
+    """The state of a document being made (polled by the waiting page)."""
+    user = request.user if request.user.is_authenticated else None
+    plan = selectors.plan_get(user=user, pk=pk)
+    export = get_object_or_404(PlanExport.objects.select_related("version"), pk=export_pk, version__plan=plan)
+    version = export.version
+    if version.status == PlanVersion.Status.DRAFT and not selectors.reads_drafts(user=user, plan=plan):
+        raise Http404
+    return render(request, "plans/partials/_export_status.html", {"plan": version.plan, "version": version, "export": export})
 
 
 # --- Public pages ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from .content import (
     stage_save,
     stakeholder_save,
 )
+from . import documents
 from .imports import plan_import_apply, plan_import_parse
 from .lifecycle import (
     comment_moderate,
@@ -45,6 +46,7 @@ __all__ = [
     "consultation_withdraw",
     "consultation_summary_save",
     "document_add",
+    "documents",
     "node_add",
     "node_delete",
     "node_indent",

@@ -113,6 +113,12 @@ CASES = [
         expect(404, **READ_DRAFT),
         kwargs=lambda o: {"pk": o["plan_draft"].pk, "fmt": "xlsx"},
     ),
+    case(
+        "export-status",
+        "plans:export-status",
+        expect(200),
+        kwargs=lambda o: {"pk": o["plan_regional"].pk, "export_pk": o["plan_export"].pk},
+    ),
     case("public-list", "plans:public-list", expect(200)),
     # API: the same scoping; anonymous callers get 401.
     case("api-plan-list", "api:plan-list", expect(200, anonymous=401)),
@@ -139,6 +145,7 @@ def objects(users) -> dict:
         Node,
         Plan,
         PlanDocument,
+        PlanExport,
         StakeholderRole,
     )
 
@@ -174,6 +181,7 @@ def objects(users) -> dict:
     annual.status = Plan.Status.CONSULTATION
     annual.save()
     comment = Comment.objects.create(consultation=consultation, author_name="Гражданин", text="Коментар")
+    export = PlanExport.objects.create(version=rv, fmt="pdf", language="bg", revision=rv.revision, status="running")
     return {
         "plan_regional": regional_plan,
         "plan_regional_goal": goal,
@@ -184,4 +192,5 @@ def objects(users) -> dict:
         "plan_import": job,
         "plan_annual": annual,
         "plan_comment": comment,
+        "plan_export": export,
     }

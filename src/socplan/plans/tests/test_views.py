@@ -182,3 +182,48 @@ def test_sections_are_added_and_edited(municipal):
         {"part": "partnership", "item": item.pk, "partnership-kind": "public_forum", "partnership-description": "Годишен форум"},
     )
     assert plan.versions.get().partnerships.get().description == "Годишен форум"
+
+
+def test_the_pdf_is_made_in_the_background_once_and_then_served(client, django_capture_on_commit_callbacks):
+    from socplan.plans.models import PlanExport
+
+    plan = PlanFactory(title="Публикувана стратегия", is_public=True, status=Plan.Status.IN_FORCE)
+    version = plan.versions.get()
+    version.status = "adopted"
+    version.save()
+    Node.objects.create(version=version, level=Level.GENERAL_GOAL, title="Грижа в общността", number="1")
+    url = reverse("plans:plan-export", kwargs={"pk": plan.pk, "fmt": "pdf"})
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting = client.get(url)
+    assert waiting.status_code == 200 and b"export-status" in waiting.content
+    export = PlanExport.objects.get(version=version, fmt="pdf")
+    assert export.status == PlanExport.Status.DONE
+    status = client.get(reverse("plans:export-status", kwargs={"pk": plan.pk, "export_pk": export.pk}))
+    assert b"plans/%d/export/pdf/" % plan.pk in status.content
+    response = client.get(url)
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert PlanExport.objects.count() == 1
+
+
+def test_a_failed_pdf_says_why_and_can_be_asked_for_again(client, django_capture_on_commit_callbacks, monkeypatch):
+    from socplan.plans import exports
+    from socplan.plans.models import PlanExport
+
+    plan = PlanFactory(is_public=True, status=Plan.Status.IN_FORCE)
+    plan.versions.update(status="adopted")
+    url = reverse("plans:plan-export", kwargs={"pk": plan.pk, "fmt": "pdf"})
+
+    def broken(**kwargs):
+        raise RuntimeError("Pango is missing")
+
+    monkeypatch.setattr(exports, "export", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(url)
+    export = PlanExport.objects.get()
+    assert export.status == PlanExport.Status.FAILED and "Pango" in export.error
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(url)
+    export.refresh_from_db()
+    assert export.status == PlanExport.Status.DONE
