@@ -838,7 +838,14 @@ def plan_import(request, pk: int):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        from .importing.extract import MAX_IMPORT_BYTES
+
         try:
+            if upload.size > MAX_IMPORT_BYTES:
+                # Refused before the file is read into memory.
+                raise ValidationError(
+                    _("The file is larger than %(mb)s MB.") % {"mb": MAX_IMPORT_BYTES // 2**20}
+                )
             job = services.plan_import_parse(
                 user=request.user, plan=context["plan"], data=upload.read(), filename=upload.name
             )

@@ -227,3 +227,14 @@ def test_a_failed_pdf_says_why_and_can_be_asked_for_again(client, django_capture
         client.get(url)
     export.refresh_from_db()
     assert export.status == PlanExport.Status.DONE
+
+
+def test_a_too_large_file_is_refused_before_it_is_read(municipal, monkeypatch):
+    from socplan.plans.importing import extract
+
+    monkeypatch.setattr(extract, "MAX_IMPORT_BYTES", 1000)
+    plan = PlanFactory()
+    upload = SimpleUploadedFile("big.txt", "Мярка 1.1. Голяма\n".encode() * 200)
+    response = client_for(municipal).post(reverse("plans:plan-import", kwargs={"pk": plan.pk}), {"file": upload})
+    assert response.status_code == 200 and not ImportJob.objects.exists()
+    assert "MB" in response.content.decode()
