@@ -74,7 +74,7 @@ class TargetGroup(BaseModel):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=150)
     name_en = models.CharField(_("name in English"), max_length=150, blank=True)
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    order = models.PositiveSmallIntegerField(_("display order"), default=0)
     is_active = models.BooleanField(_("in use"), default=True)
     history = HistoricalRecords()
 
@@ -373,7 +373,7 @@ class Stage(BaseModel):
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("to"))
     activities = models.TextField(_("activities"), blank=True)
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    order = models.PositiveSmallIntegerField(_("display order"), default=0)
     history = HistoricalRecords()
 
     scope_paths = _version_paths()
@@ -407,7 +407,7 @@ class Node(BaseModel):
     )
     key = models.UUIDField(_("key"), default=uuid.uuid4, editable=False, db_index=True)
     level = models.CharField(_("level"), max_length=20, choices=Level.choices)
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(_("place among its siblings"), default=0)
     number = models.CharField(_("number"), max_length=40, blank=True)
     title = models.TextField(_("title"))
     description = models.TextField(_("description"), blank=True)
@@ -561,7 +561,7 @@ class StakeholderRole(BaseModel):
         Organization, verbose_name=_("organisation"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     responsibilities = models.TextField(_("roles and responsibilities"))
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    order = models.PositiveSmallIntegerField(_("display order"), default=0)
     history = HistoricalRecords()
 
     scope_paths = _version_paths()
@@ -593,7 +593,7 @@ class PartnershipInstrument(BaseModel):
     kind = models.CharField(_("instrument"), max_length=30, choices=Kind.choices)
     description = models.TextField(_("description"))
     partners = models.CharField(_("partners"), max_length=500, blank=True)
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    order = models.PositiveSmallIntegerField(_("display order"), default=0)
     history = HistoricalRecords()
 
     scope_paths = _version_paths()
@@ -623,7 +623,7 @@ class CommunicationItem(BaseModel):
     )
     kind = models.CharField(_("part"), max_length=20, choices=Kind.choices)
     text = models.TextField(_("text"))
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    order = models.PositiveSmallIntegerField(_("display order"), default=0)
     history = HistoricalRecords()
 
     scope_paths = _version_paths()

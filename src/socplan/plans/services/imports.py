@@ -99,7 +99,7 @@ def plan_import_parse(*, user, plan: Plan, data: bytes, filename: str) -> Import
     version = _working_version(plan)
     if len(data) > MAX_IMPORT_BYTES:
         raise ValidationError(
-            _("The file is larger than %(mb)s MB. / The file is larger than %(mb)s MB.") % {"mb": MAX_IMPORT_BYTES // 2**20}
+            _("The file is larger than %(mb)s MB.") % {"mb": MAX_IMPORT_BYTES // 2**20}
         )
     digest = hashlib.sha256(data).hexdigest()
     existing = ImportJob.objects.filter(

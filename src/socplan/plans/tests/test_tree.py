@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import translation
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from socplan.core.exceptions import ApplicationError
@@ -12,6 +13,13 @@ from socplan.plans.models import Level, Node
 from .factories import PlanFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The messages are asserted in English here; the Bulgarian catalogue has its own tests."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
