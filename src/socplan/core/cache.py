@@ -11,15 +11,14 @@ from collections.abc import Callable
 from functools import wraps
 
 from asgiref.local import Local
-
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
-from django.utils.cache import patch_cache_control
 from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 

@@ -1,7 +1,7 @@
 from django.conf import settings
-from django.utils import translation
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 
 from .scoping import scope_for
 

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .forms import LoginForm, TokenForm
 from .cache import cached_page, cached_render
+from .forms import LoginForm, TokenForm
 from .panels import panels_for
 
 

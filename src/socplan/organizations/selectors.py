@@ -2,11 +2,10 @@
 
 from datetime import timedelta
 
+from django.core.cache import caches
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-
-from django.core.cache import caches
 
 from socplan.core.cache import data_version
 from socplan.core.scoping import EVERYTHING, NOTHING, Area, Scope, scope_for, visible

@@ -8,7 +8,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from socplan.organizations.models import Organization
-from socplan.organizations.tests.factories import AppointmentFactory, BodyFactory, MembershipFactory, OrganizationFactory
+from socplan.organizations.tests.factories import (
+    AppointmentFactory,
+    BodyFactory,
+    MembershipFactory,
+    OrganizationFactory,
+)
 from socplan.territory.models import Municipality
 
 

@@ -1,5 +1,6 @@
 """Changes to plans. Every function checks who may make the change, validates, and is atomic."""
 
+from . import documents
 from .content import (
     adoption_check,
     communication_save,
@@ -9,7 +10,6 @@ from .content import (
     stage_save,
     stakeholder_save,
 )
-from . import documents
 from .imports import plan_import_apply, plan_import_parse
 from .lifecycle import (
     comment_moderate,

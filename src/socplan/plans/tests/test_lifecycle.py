@@ -3,8 +3,8 @@
 import datetime
 
 import pytest
-from django.utils import translation
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from socplan.core.exceptions import ApplicationError
 from socplan.plans import selectors, services
