@@ -263,7 +263,7 @@ def node_update(
 ) -> Node:
     """Change a node's content. `expected_revision` is the node's revision the edit started from."""
     version = editable_version(user=user, version=node.version)
-    node = Node.objects.select_for_update().select_related("parent").get(pk=node.pk)
+    node = Node.objects.select_for_update(of=("self",)).select_related("parent").get(pk=node.pk)
     check_revision(current=node.revision, expected=expected_revision, what=_("this element"))
     plan = version.plan
     if level and level != node.level:
