@@ -22,6 +22,7 @@ urlpatterns = [
     path("territory/", include("socplan.territory.urls")),
     path("organizations/", include("socplan.organizations.urls")),
     path("plans/", include("socplan.plans.urls")),
+    path("services/", include("socplan.social_services.urls")),
 ]
 
 admin.site.site_header = "socplan"

@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from socplan.conftest import client_for
 
-APPS = ["core", "territory", "organizations", "plans"]
+APPS = ["core", "territory", "organizations", "plans", "social_services"]
 # Framework URLs that are not ours to test here (Django admin is for administrators only).
 EXEMPT_PREFIXES = ("admin:", "set_language", "javascript-catalog")
 
@@ -34,9 +34,11 @@ def objects(db, users, vtr_admin_org, pvn_admin_org, vtr_ngo):
     order = AppointmentFactory(body=vtr_body, number="ОА-1")
     member = MembershipFactory(body=vtr_body, appointment=order, person_name="Иван Иванов")
     from socplan.plans.tests.matrix import objects as plan_objects
+    from socplan.social_services.tests.matrix import objects as service_objects
 
     return {
         **plan_objects(users),
+        **service_objects(users, vtr_ngo),
         "vtr_org": vtr_admin_org,
         "pvn_org": pvn_admin_org,
         "ngo": vtr_ngo,

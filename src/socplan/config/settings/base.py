@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "socplan.territory",
     "socplan.organizations",
     "socplan.plans",
+    "socplan.social_services",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "social_services"
+
+urlpatterns = [
+    path("", views.service_list, name="service-list"),
+    path("new/", views.service_create, name="service-create"),
+    path("<int:pk>/", views.service_detail, name="service-detail"),
+    path("<int:pk>/edit/", views.service_update, name="service-update"),
+    path("as-of/", views.register_as_of, name="register-as-of"),
+    path("gap/", views.gap_view, name="gap"),
+    path("institutions/", views.institution_list, name="institution-list"),
+    path("institutions/new/", views.institution_edit, name="institution-create"),
+    path("institutions/<int:pk>/", views.institution_detail, name="institution-detail"),
+    path("institutions/<int:pk>/edit/", views.institution_edit, name="institution-update"),
+    path("public/", views.catalogue, name="catalogue"),
+    path("public/map/", views.public_map, name="public-map"),
+    path("public/<int:pk>/", views.public_service, name="public-service"),
+]
