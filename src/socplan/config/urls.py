@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("socplan.territory.api_urls")),
     path("", include("socplan.organizations.api_urls")),
     path("", include("socplan.plans.api_urls")),
+    path("", include("socplan.social_services.api_urls")),
 ]
 
 urlpatterns = [

@@ -284,6 +284,9 @@ SPECTACULAR_SETTINGS = {
         "PlanVersionStatusEnum": "socplan.plans.models.PlanVersion.Status",
         "PlanLevelEnum": "socplan.plans.models.Level",
         "FinancingSourceEnum": "socplan.plans.models.FinancingLine.Source",
+        "ServiceStatusEnum": "socplan.social_services.models.Service.Status",
+        "ServiceFinancingEnum": "socplan.social_services.models.Service.Financing",
+        "OccupancyPeriodEnum": "socplan.social_services.models.Occupancy.Period",
     },
 }
 

@@ -49,6 +49,32 @@ CASES = [
     case("public-map", "social_services:public-map", expect(200)),
     case("public-service", "social_services:public-service", expect(200), **NGO_SERVICE),
     case("public-service-unpublished", "social_services:public-service", expect(404), **HIDDEN),
+    # API: the same scoping; anonymous callers get 401.
+    case("api-service-list", "api:service-list", expect(200, anonymous=401)),
+    case("api-service-detail-unpublished", "api:service-detail", expect(404, anonymous=401, **SEE_HIDDEN), **HIDDEN),
+    case(
+        "api-service-update",
+        "api:service-update",
+        expect(403, anonymous=401, admin=200, regional=200, municipal=200, provider=200),
+        method="patch",
+        data={"capacity": 25},
+        **NGO_SERVICE,
+    ),
+    case(
+        "api-service-create",
+        "api:service-create",
+        # The provider registers a service of its own; others may not register for that provider.
+        expect(400, anonymous=401, admin=201, regional=201, municipal=201, provider=201, national=403, directorate=403, outsider=403),
+        method="post",
+        data=lambda role, o: {
+            "name": f"Нова услуга {role}", "service_type": o["ss_ngo_service"].service_type.code,
+            "provider": o["ss_ngo_service"].provider_id, "settlement": o["ss_ngo_service"].settlement.ekatte,
+            "capacity": 10, "financing": "municipal",
+        },
+        content_type="application/json",
+    ),
+    case("api-occupancy", "api:service-occupancy", expect(200, anonymous=401), **NGO_SERVICE),
+    case("api-gap", "api:service-gap", expect(200, anonymous=401)),
 ]
 
 
