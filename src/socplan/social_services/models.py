@@ -217,6 +217,10 @@ class Service(BaseModel):
         return self.licence_expires_on <= datetime.date.today() + datetime.timedelta(days=LICENCE_WARNING_DAYS)
 
     @property
+    def licence_expired(self) -> bool:
+        return bool(self.licence_expires_on and self.licence_expires_on < datetime.date.today())
+
+    @property
     def over_map_maximum(self) -> bool:
         """State funding above the Map's maximum users (ЗСУ чл. 43)."""
         return bool(
@@ -404,7 +408,7 @@ class PlanningStandard(BaseModel):
 class ServiceCard(BaseModel):
     """A service description card (карта за описание на социална услуга) for a period.
 
-    Its fields are data (`CARD_FIELDS` in cards.py, one set for persons and one for children), so
+    Its fields are data (`CARD_FIELDS` in reference.py, one set for persons and one for children), so
     the monitoring app can send the same card as a form.
 
     Status transitions: draft → submitted; submitted → draft (reopened).

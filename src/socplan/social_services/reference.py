@@ -32,6 +32,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .models import PlanningStandard, ServiceType
 
@@ -40,10 +41,12 @@ SERVICE_TYPES_FILE = DATA_DIR / "service_types.csv"
 PLANNING_STANDARDS_FILE = DATA_DIR / "planning_standards.csv"
 
 SERVICE_TYPE_COLUMNS = [
-    "code", "abbreviation", "name", "name_en", "activity", "scope", "level", "users", "is_residential", "order",
+    "code", "abbreviation", "name", "name_en", "activity", "scope", "level", "users", "is_residential",
+    "order",
 ]
 STANDARD_COLUMNS = [
-    "service_type", "kind", "age_from", "age_to", "value", "min_population", "valid_from", "source", "is_confirmed",
+    "service_type", "kind", "age_from", "age_to", "value", "min_population", "valid_from", "source",
+    "is_confirmed",
 ]
 
 TRUE_VALUES = {"true", "1", "yes"}
@@ -54,8 +57,8 @@ FALSE_VALUES = {"false", "0", "no"}
 
 
 def _both(render: Callable[[], str]) -> str:
-    """The message in Bulgarian and in English (the loaders run from the command line and from
-    admin actions, where the reader may need either); once when no translation exists yet."""
+    """The message in Bulgarian and in English (the loaders run from the command line, where the
+    reader may need either); once when no translation exists yet."""
     with translation.override("bg"):
         bulgarian = render()
     with translation.override("en"):
@@ -63,39 +66,58 @@ def _both(render: Callable[[], str]) -> str:
     return bulgarian if bulgarian == english else f"{bulgarian} / {english}"
 
 
-def _row_error(render: Callable[[], str]) -> ValidationError:
-    return ValidationError(_both(render))
+def _row_error(msgid: str, **params: Any) -> ValidationError:
+    """A ValidationError for a bad file or row; `msgid` is marked with `gettext_noop`."""
+    return ValidationError(_both(lambda: _(msgid) % params))
+
+
+class _FieldErrors:
+    """The errors of `full_clean()`, written out in the language active when it is printed."""
+
+    def __init__(self, error: ValidationError):
+        self.error = error
+
+    def __str__(self) -> str:
+        return "; ".join(
+            f"{field}: {' '.join(messages)}" if field != "__all__" else " ".join(messages)
+            for field, messages in self.error.message_dict.items()
+        )
 
 
 # --- Reading the files --------------------------------------------------------------------------
 
 
 def _read_rows(path: Path, columns: list[str]) -> list[tuple[int, dict[str, str]]]:
-    """Rows of a CSV file with their line numbers (the header is line 1)."""
+    """Rows of a CSV file with their line numbers (the header is line 1); blank lines are skipped."""
     name = path.name
     if not path.exists():
-        raise _row_error(lambda: _("%(file)s: the file does not exist.") % {"file": name})
+        raise _row_error(gettext_noop("%(file)s: the file does not exist."), file=name)
+    rows = []
     with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [column for column in columns if column not in (reader.fieldnames or [])]
+        reader = csv.reader(fh)
+        header = [column.strip() for column in next(reader, [])]
+        missing = [column for column in columns if column not in header]
         if missing:
             raise _row_error(
-                lambda: _("%(file)s, line 1: missing columns: %(columns)s.")
-                % {"file": name, "columns": ", ".join(missing)}
+                gettext_noop("%(file)s, line 1: missing columns: %(columns)s."),
+                file=name,
+                columns=", ".join(missing),
             )
-        rows = []
-        for row in reader:
+        for cells in reader:
             line = reader.line_num
-            if not any((value or "").strip() for key, value in row.items() if key is not None):
-                continue  # a blank line
-            if None in row or any(row.get(column) is None for column in columns):
-                found = len(row) - (1 if None in row else 0) + len(row.get(None) or [])
-                found -= sum(1 for column in columns if row.get(column) is None)
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) != len(header):
                 raise _row_error(
-                    lambda: _("%(file)s, line %(line)d: the row has %(found)d columns instead of %(expected)d.")
-                    % {"file": name, "line": line, "found": found, "expected": len(reader.fieldnames or [])}
+                    gettext_noop(
+                        "%(file)s, line %(line)d: the row has %(found)d columns instead of %(expected)d."
+                    ),
+                    file=name,
+                    line=line,
+                    found=len(cells),
+                    expected=len(header),
                 )
-            rows.append((line, {key: (value or "").strip() for key, value in row.items()}))
+            rows.append((line, {column: cell.strip() for column, cell in zip(header, cells, strict=True)}))
     return rows
 
 
@@ -106,20 +128,27 @@ def _parse_bool(value: str, *, file: str, line: int, column: str) -> bool:
     if lowered in FALSE_VALUES:
         return False
     raise _row_error(
-        lambda: _("%(file)s, line %(line)d, column “%(column)s”: “%(value)s” is neither true nor false.")
-        % {"file": file, "line": line, "column": column, "value": value}
+        gettext_noop("%(file)s, line %(line)d, column “%(column)s”: “%(value)s” is neither true nor false."),
+        file=file,
+        line=line,
+        column=column,
+        value=value,
     )
 
 
-def _parse_int(value: str, *, file: str, line: int, column: str, blank: int | None = None) -> int | None:
-    if value == "" and (blank is not None or column == "age_to"):
+def _parse_int(value: str, *, file: str, line: int, column: str, blank: int | None) -> int | None:
+    """A whole number; an empty cell gives `blank`."""
+    if value == "":
         return blank
     try:
         return int(value)
     except ValueError:
         raise _row_error(
-            lambda: _("%(file)s, line %(line)d, column “%(column)s”: “%(value)s” is not a whole number.")
-            % {"file": file, "line": line, "column": column, "value": value}
+            gettext_noop("%(file)s, line %(line)d, column “%(column)s”: “%(value)s” is not a whole number."),
+            file=file,
+            line=line,
+            column=column,
+            value=value,
         ) from None
 
 
@@ -130,8 +159,11 @@ def _parse_decimal(value: str, *, file: str, line: int, column: str) -> Decimal:
         number = None
     if number is None or not number.is_finite():
         raise _row_error(
-            lambda: _("%(file)s, line %(line)d, column “%(column)s”: “%(value)s” is not a number.")
-            % {"file": file, "line": line, "column": column, "value": value}
+            gettext_noop("%(file)s, line %(line)d, column “%(column)s”: “%(value)s” is not a number."),
+            file=file,
+            line=line,
+            column=column,
+            value=value,
         )
     return number
 
@@ -141,8 +173,13 @@ def _parse_date(value: str, *, file: str, line: int, column: str) -> datetime.da
         return datetime.date.fromisoformat(value)
     except ValueError:
         raise _row_error(
-            lambda: _("%(file)s, line %(line)d, column “%(column)s”: “%(value)s” is not a date (YYYY-MM-DD).")
-            % {"file": file, "line": line, "column": column, "value": value}
+            gettext_noop(
+                "%(file)s, line %(line)d, column “%(column)s”: “%(value)s” is not a date (YYYY-MM-DD)."
+            ),
+            file=file,
+            line=line,
+            column=column,
+            value=value,
         ) from None
 
 
@@ -151,17 +188,17 @@ def _validated(obj: models.Model, *, file: str, line: int) -> None:
     try:
         obj.full_clean()
     except ValidationError as exc:
-        def render() -> str:
-            details = "; ".join(
-                f"{field}: {' '.join(messages)}" if field != "__all__" else " ".join(messages)
-                for field, messages in exc.message_dict.items()
-            )
-            return _("%(file)s, line %(line)d: %(errors)s") % {"file": file, "line": line, "errors": details}
-
-        raise _row_error(render) from None
+        raise _row_error(
+            gettext_noop("%(file)s, line %(line)d: %(errors)s"),
+            file=file,
+            line=line,
+            errors=_FieldErrors(exc),
+        ) from None
 
 
-def _upsert(model: type[models.Model], key: dict[str, Any], values: dict[str, Any], *, file: str, line: int) -> None:
+def _upsert(
+    model: type[models.Model], key: dict[str, Any], values: dict[str, Any], *, file: str, line: int
+) -> None:
     """Validate the row, then `update_or_create` it, but only when something changed: every save
     writes a history row (django-simple-history), and a second run must change nothing."""
     existing = model.objects.filter(**key).first()
@@ -189,10 +226,12 @@ def service_types_load(*, path: Path = SERVICE_TYPES_FILE) -> int:
     for line, row in rows:
         code = row["code"]
         if code in seen:
-            first = seen[code]
             raise _row_error(
-                lambda: _("%(file)s, line %(line)d: the code “%(code)s” is already on line %(first)d.")
-                % {"file": name, "line": line, "code": code, "first": first}
+                gettext_noop("%(file)s, line %(line)d: the code “%(code)s” is already on line %(first)d."),
+                file=name,
+                line=line,
+                code=code,
+                first=seen[code],
             )
         seen[code] = line
         values = {
@@ -203,7 +242,9 @@ def service_types_load(*, path: Path = SERVICE_TYPES_FILE) -> int:
             "scope": row["scope"],
             "level": row["level"],
             "users": row["users"],
-            "is_residential": _parse_bool(row["is_residential"], file=name, line=line, column="is_residential"),
+            "is_residential": _parse_bool(
+                row["is_residential"], file=name, line=line, column="is_residential"
+            ),
             "order": _parse_int(row["order"], file=name, line=line, column="order", blank=0),
         }
         _upsert(ServiceType, {"code": code}, values, file=name, line=line)
@@ -226,21 +267,26 @@ def planning_standards_load(*, path: Path = PLANNING_STANDARDS_FILE) -> int:
         service_type = types.get(code)
         if service_type is None:
             raise _row_error(
-                lambda: _("%(file)s, line %(line)d: unknown service type code “%(code)s”.")
-                % {"file": name, "line": line, "code": code}
+                gettext_noop("%(file)s, line %(line)d: unknown service type code “%(code)s”."),
+                file=name,
+                line=line,
+                code=code,
             )
         valid_from = _parse_date(row["valid_from"], file=name, line=line, column="valid_from")
         key = (code, row["kind"], valid_from)
         if key in seen:
-            first = seen[key]
             raise _row_error(
-                lambda: _("%(file)s, line %(line)d: the same type, kind and date are already on line %(first)d.")
-                % {"file": name, "line": line, "first": first}
+                gettext_noop(
+                    "%(file)s, line %(line)d: the same type, kind and date are already on line %(first)d."
+                ),
+                file=name,
+                line=line,
+                first=seen[key],
             )
         seen[key] = line
         values = {
             "age_from": _parse_int(row["age_from"], file=name, line=line, column="age_from", blank=0),
-            "age_to": _parse_int(row["age_to"], file=name, line=line, column="age_to"),
+            "age_to": _parse_int(row["age_to"], file=name, line=line, column="age_to", blank=None),
             "value": _parse_decimal(row["value"], file=name, line=line, column="value"),
             "min_population": _parse_int(
                 row["min_population"], file=name, line=line, column="min_population", blank=0
@@ -249,10 +295,14 @@ def planning_standards_load(*, path: Path = PLANNING_STANDARDS_FILE) -> int:
             "is_confirmed": _parse_bool(row["is_confirmed"], file=name, line=line, column="is_confirmed"),
         }
         if values["age_to"] is not None and values["age_to"] < values["age_from"]:
-            age_from, age_to = values["age_from"], values["age_to"]
             raise _row_error(
-                lambda: _("%(file)s, line %(line)d: the age group ends (%(to)d) before it starts (%(from)d).")
-                % {"file": name, "line": line, "to": age_to, "from": age_from}
+                gettext_noop(
+                    "%(file)s, line %(line)d: the age group ends (%(end)d) before it starts (%(start)d)."
+                ),
+                file=name,
+                line=line,
+                end=values["age_to"],
+                start=values["age_from"],
             )
         _upsert(
             PlanningStandard,
@@ -267,13 +317,13 @@ def planning_standards_load(*, path: Path = PLANNING_STANDARDS_FILE) -> int:
 # --- Service description cards ------------------------------------------------------------------
 #
 # A card is a list of fields as data, so that the same card is an HTML form here, a form in the
-# monitoring app and a column set in exports. Each field:
-#   key, label (bg), label_en, type (integer | decimal | text | date | choice | boolean),
-#   required, section (bg), section_en; optionally min, max, max_length, choices [{value, label,
-#   label_en}], help, sums (lists of keys whose values must add up to this field) and at_most (the
-#   key of a field this one may not exceed).
+# monitoring app and a column set in exports. Each field is a dict:
+#   key, label (bg), label_en, type (integer | decimal | text | date | choice | boolean), required,
+#   section (bg), section_en; optionally min, max, max_length, choices [{value, label, label_en}],
+#   help, sums (lists of keys whose values must add up to this field) and at_most (the key of a
+#   field this one may not exceed).
 # The content follows the cards "за лица" and "за деца" used for the monitoring of the strategies
-# (source document 002, Sofia region, 2017) and the yearly reporting of ЗСУ чл. 112–113.
+# (source document 002, Sofia region, 2017) and the yearly analysis of ЗСУ чл. 112–113.
 
 SECTIONS = {
     "identification": ("Идентификация на услугата", "Identification of the service"),
@@ -286,21 +336,28 @@ SECTIONS = {
     "results": ("Резултати и трудности", "Results and difficulties"),
 }
 
-
-def _field(section: str, key: str, label: str, label_en: str, type_: str, *, required: bool = False, **extra) -> dict:
-    bulgarian, english = SECTIONS[section]
-    field = {
-        "key": key, "label": label, "label_en": label_en, "type": type_, "required": required,
-        "section": bulgarian, "section_en": english,
-    }
-    if type_ in ("integer", "decimal"):
-        field["min"] = 0
-    field.update(extra)
-    return field
+REQ, OPT = True, False
 
 
 def _choices(*options: tuple[str, str, str]) -> list[dict]:
     return [{"value": value, "label": label, "label_en": label_en} for value, label, label_en in options]
+
+
+def _section(section: str, rows: list[tuple]) -> list[dict]:
+    """Fields from rows of (key, type, required, label, label_en[, extra])."""
+    bulgarian, english = SECTIONS[section]
+    fields = []
+    for key, type_, required, label, label_en, *extra in rows:
+        field = {
+            "key": key, "label": label, "label_en": label_en, "type": type_, "required": required,
+            "section": bulgarian, "section_en": english,
+        }
+        if type_ in ("integer", "decimal"):
+            field["min"] = 0  # counts, positions, hours and money are never negative
+        if extra:
+            field.update(extra[0])
+        fields.append(field)
+    return fields
 
 
 FINANCING_CHOICES = _choices(
@@ -322,96 +379,6 @@ PREMISES_CHOICES = _choices(
     ("repair", "Нуждае се от ремонт", "Needs repair"),
     ("unsuitable", "Неподходяща", "Unsuitable"),
 )
-
-
-def _identification() -> list[dict]:
-    return [
-        _field("identification", "service_name", "Наименование на услугата", "Name of the service", "text",
-               required=True, max_length=300),
-        _field("identification", "service_type", "Вид на социалната услуга", "Type of the social service", "text",
-               required=True, max_length=200, help="Както е вписана в Националната карта или в стратегията."),
-        _field("identification", "provider_name", "Доставчик", "Provider", "text", required=True, max_length=300),
-        _field("identification", "provider_kind", "Начин на предоставяне", "How the service is provided", "choice",
-               required=True, choices=PROVIDER_CHOICES, help="ЗСУ чл. 29–30."),
-        _field("identification", "address", "Адрес на предоставяне", "Address", "text", required=True,
-               max_length=255),
-        _field("identification", "opened_on", "Дата на откриване", "Opened on", "date"),
-        _field("identification", "licence_number", "Номер на лиценза", "Licence number", "text", max_length=40,
-               help="Лиценз от АКСУ за 5 години (ЗСУ чл. 146–152); общината не се лицензира."),
-        _field("identification", "licence_expires_on", "Лицензът е валиден до", "Licence valid until", "date"),
-    ]
-
-
-def _capacity() -> list[dict]:
-    return [
-        _field("users", "capacity", "Капацитет (места)", "Capacity (places)", "integer", required=True, min=1),
-        _field("users", "users_male", "Потребители — мъже / момчета", "Users — male", "integer", required=True),
-        _field("users", "users_female", "Потребители — жени / момичета", "Users — female", "integer",
-               required=True),
-    ]
-
-
-def _movement(reasons: list[dict]) -> list[dict]:
-    return [
-        _field("movement", "users_new", "Нови потребители през периода", "New users in the period", "integer",
-               required=True),
-        _field("movement", "users_left", "Потребители, напуснали през периода", "Users who left in the period",
-               "integer", required=True),
-        _field("movement", "leave_reason", "Основна причина за напускане", "Main reason for leaving", "choice",
-               choices=reasons),
-        _field("movement", "leave_reasons_note", "Причини за напускане — подробно", "Reasons for leaving — details",
-               "text", max_length=2000),
-        _field("movement", "waiting_list", "Чакащи за ползване на услугата", "Waiting list", "integer",
-               required=True),
-    ]
-
-
-def _staff() -> list[dict]:
-    return [
-        _field("staff", "staff_positions", "Щатни бройки по длъжностно разписание", "Staff positions", "decimal",
-               required=True),
-        _field("staff", "staff_filled", "Заети щатни бройки", "Positions filled", "decimal", required=True,
-               at_most="staff_positions"),
-        _field("staff", "staff_specialists", "Специалисти (социални работници, психолози, педагози, терапевти…)",
-               "Specialists (social workers, psychologists, teachers, therapists…)", "integer"),
-        _field("staff", "staff_trained", "Служители, преминали обучение през периода", "Staff trained in the period",
-               "integer"),
-        _field("staff", "supervision_hours", "Часове супервизия през периода", "Hours of supervision in the period",
-               "decimal"),
-    ]
-
-
-def _financing() -> list[dict]:
-    return [
-        _field("financing", "financing", "Начин на финансиране", "Financing", "choice", required=True,
-               choices=FINANCING_CHOICES, help="ЗСУ чл. 41–45."),
-        _field("financing", "currency", "Валута", "Currency", "choice", required=True, choices=CURRENCY_CHOICES,
-               help="До 31.12.2025 г. — в лева; от 1.01.2026 г. — в евро (1 EUR = 1,95583 лв.)."),
-        _field("financing", "funding_state", "Средства от държавния бюджет", "State budget", "decimal"),
-        _field("financing", "funding_municipal", "Средства от общинския бюджет", "Municipal budget", "decimal"),
-        _field("financing", "funding_other", "Други средства (проекти, дарения, такси)",
-               "Other funds (projects, donations, fees)", "decimal"),
-        _field("financing", "funding_other_source", "Източник на другите средства", "Source of the other funds",
-               "text", max_length=500),
-    ]
-
-
-def _premises_partnerships_results() -> list[dict]:
-    return [
-        _field("premises", "premises_condition", "Състояние на сградата", "Condition of the premises", "choice",
-               choices=PREMISES_CHOICES),
-        _field("premises", "premises_accessible", "Осигурена достъпна среда", "Accessible for people with disabilities",
-               "boolean"),
-        _field("partnerships", "partnerships", "Партньори и форми на партньорство",
-               "Partners and forms of partnership", "text", max_length=2000),
-        _field("results", "results", "Постигнати резултати", "Results achieved", "text", required=True,
-               max_length=5000),
-        _field("results", "difficulties", "Трудности и проблеми", "Difficulties", "text", max_length=5000),
-        _field("results", "proposals", "Предложения за развитие на услугата", "Proposals for the service", "text",
-               max_length=5000),
-    ]
-
-
 PERSON_LEAVE_REASONS = _choices(
     ("goals_met", "Постигнати цели на индивидуалния план", "Goals of the individual plan met"),
     ("other_service", "Преминаване към друга социална услуга", "Moved to another social service"),
@@ -428,75 +395,156 @@ CHILD_LEAVE_REASONS = _choices(
     ("foster", "Настаняване в приемно семейство", "Placed in a foster family"),
     ("adoption", "Осиновяване", "Adoption"),
     ("other_service", "Преминаване към друга социална услуга", "Moved to another social service"),
-    ("adulthood", "Навършване на пълнолетие / завършване на образование", "Came of age or finished education"),
+    ("adulthood", "Навършване на пълнолетие / завършване на образование",
+     "Came of age or finished education"),
     ("other", "Друга причина", "Other reason"),
 )
 
+IDENTIFICATION = _section("identification", [
+    ("service_name", "text", REQ, "Наименование на услугата", "Name of the service", {"max_length": 300}),
+    ("service_type", "text", REQ, "Вид на социалната услуга", "Type of the social service",
+     {"max_length": 200, "help": "Както е вписана в Националната карта или в стратегията."}),
+    ("provider_name", "text", REQ, "Доставчик", "Provider", {"max_length": 300}),
+    ("provider_kind", "choice", REQ, "Начин на предоставяне", "How the service is provided",
+     {"choices": PROVIDER_CHOICES, "help": "ЗСУ чл. 29–30."}),
+    ("address", "text", REQ, "Адрес на предоставяне", "Address", {"max_length": 255}),
+    ("opened_on", "date", OPT, "Дата на откриване", "Opened on"),
+    ("licence_number", "text", OPT, "Номер на лиценза", "Licence number",
+     {"max_length": 40, "help": "Лиценз от АКСУ за 5 години (ЗСУ чл. 146–152); общината не се лицензира."}),
+    ("licence_expires_on", "date", OPT, "Лицензът е валиден до", "Licence valid until"),
+])
+CAPACITY = _section("users", [
+    ("capacity", "integer", REQ, "Капацитет (места)", "Capacity (places)", {"min": 1}),
+    ("users_male", "integer", REQ, "Потребители — мъже / момчета", "Users — male"),
+    ("users_female", "integer", REQ, "Потребители — жени / момичета", "Users — female"),
+])
+
+
+def _movement(reasons: list[dict]) -> list[dict]:
+    return _section("movement", [
+        ("users_new", "integer", REQ, "Нови потребители през периода", "New users in the period"),
+        ("users_left", "integer", REQ, "Потребители, напуснали през периода", "Users who left in the period"),
+        ("leave_reason", "choice", OPT, "Основна причина за напускане", "Main reason for leaving",
+         {"choices": reasons}),
+        ("leave_reasons_note", "text", OPT, "Причини за напускане — подробно",
+         "Reasons for leaving — details", {"max_length": 2000}),
+        ("waiting_list", "integer", REQ, "Чакащи за ползване на услугата", "Waiting list"),
+    ])
+
+
+STAFF = _section("staff", [
+    ("staff_positions", "decimal", REQ, "Щатни бройки по длъжностно разписание", "Staff positions"),
+    ("staff_filled", "decimal", REQ, "Заети щатни бройки", "Positions filled",
+     {"at_most": "staff_positions"}),
+    ("staff_specialists", "integer", OPT, "Специалисти (социални работници, психолози, педагози, терапевти)",
+     "Specialists (social workers, psychologists, teachers, therapists)"),
+    ("staff_trained", "integer", OPT, "Служители, преминали обучение през периода",
+     "Staff trained in the period"),
+    ("supervision_hours", "decimal", OPT, "Часове супервизия през периода",
+     "Hours of supervision in the period"),
+])
+FINANCING = _section("financing", [
+    ("financing", "choice", REQ, "Начин на финансиране", "Financing",
+     {"choices": FINANCING_CHOICES, "help": "ЗСУ чл. 41–45."}),
+    ("currency", "choice", REQ, "Валута", "Currency",
+     {"choices": CURRENCY_CHOICES,
+      "help": "До 31.12.2025 г. в лева, от 1.01.2026 г. в евро (1 EUR = 1,95583 лв.)."}),
+    ("funding_state", "decimal", OPT, "Средства от държавния бюджет", "State budget"),
+    ("funding_municipal", "decimal", OPT, "Средства от общинския бюджет", "Municipal budget"),
+    ("funding_other", "decimal", OPT, "Други средства (проекти, дарения, такси)",
+     "Other funds (projects, donations, fees)"),
+    ("funding_other_source", "text", OPT, "Източник на другите средства", "Source of the other funds",
+     {"max_length": 500}),
+])
+CLOSING = [
+    *_section("premises", [
+        ("premises_condition", "choice", OPT, "Състояние на сградата", "Condition of the premises",
+         {"choices": PREMISES_CHOICES}),
+        ("premises_accessible", "boolean", OPT, "Осигурена достъпна среда",
+         "Accessible for people with disabilities"),
+    ]),
+    *_section("partnerships", [
+        ("partnerships", "text", OPT, "Партньори и форми на партньорство",
+         "Partners and forms of partnership", {"max_length": 2000}),
+    ]),
+    *_section("results", [
+        ("results", "text", REQ, "Постигнати резултати", "Results achieved", {"max_length": 5000}),
+        ("difficulties", "text", OPT, "Трудности и проблеми", "Difficulties", {"max_length": 5000}),
+        ("proposals", "text", OPT, "Предложения за развитие на услугата", "Proposals for the service",
+         {"max_length": 5000}),
+    ]),
+]
+
 _PERSON_AGES = ["users_age_18_34", "users_age_35_64", "users_age_65_79", "users_age_80_plus"]
-_CHILD_AGES = ["children_age_0_3", "children_age_4_6", "children_age_7_13", "children_age_14_17", "youths_18_plus"]
+_CHILD_AGES = [
+    "children_age_0_3", "children_age_4_6", "children_age_7_13", "children_age_14_17", "youths_18_plus",
+]
 
 CARD_FIELDS: dict[str, list[dict]] = {
     "persons": [
-        *_identification(),
-        *_capacity(),
-        _field("users", "users_total", "Брой потребители към края на периода", "Users at the end of the period",
-               "integer", required=True, sums=[["users_male", "users_female"], _PERSON_AGES]),
-        _field("users", "users_age_18_34", "Потребители на възраст 18–34 г.", "Users aged 18–34", "integer",
-               required=True),
-        _field("users", "users_age_35_64", "Потребители на възраст 35–64 г.", "Users aged 35–64", "integer",
-               required=True),
-        _field("users", "users_age_65_79", "Потребители на възраст 65–79 г.", "Users aged 65–79", "integer",
-               required=True),
-        _field("users", "users_age_80_plus", "Потребители на 80 и повече години", "Users aged 80 and over",
-               "integer", required=True),
-        _field("users", "users_disabilities", "Потребители с трайни увреждания (ТЕЛК/НЕЛК)",
-               "Users with permanent disabilities", "integer", required=True, at_most="users_total"),
-        _field("users", "users_from_institutions", "Потребители, изведени от специализирани институции",
-               "Users who came from specialised institutions", "integer", at_most="users_total"),
+        *IDENTIFICATION,
+        *CAPACITY,
+        *_section("users", [
+            ("users_total", "integer", REQ, "Брой потребители към края на периода",
+             "Users at the end of the period", {"sums": [["users_male", "users_female"], _PERSON_AGES]}),
+            ("users_age_18_34", "integer", REQ, "Потребители на възраст 18–34 г.", "Users aged 18–34"),
+            ("users_age_35_64", "integer", REQ, "Потребители на възраст 35–64 г.", "Users aged 35–64"),
+            ("users_age_65_79", "integer", REQ, "Потребители на възраст 65–79 г.", "Users aged 65–79"),
+            ("users_age_80_plus", "integer", REQ, "Потребители на 80 и повече години",
+             "Users aged 80 and over"),
+            ("users_disabilities", "integer", REQ, "Потребители с трайни увреждания (ТЕЛК/НЕЛК)",
+             "Users with permanent disabilities", {"at_most": "users_total"}),
+            ("users_from_institutions", "integer", OPT, "Потребители, изведени от специализирани институции",
+             "Users who came from specialised institutions", {"at_most": "users_total"}),
+        ]),
         *_movement(PERSON_LEAVE_REASONS),
-        _field("movement", "users_referred_dsp", "Насочени от дирекция „Социално подпомагане“",
-               "Referred by the social assistance directorate", "integer", help="ЗСУ чл. 74."),
-        *_staff(),
-        *_financing(),
-        *_premises_partnerships_results(),
+        *_section("movement", [
+            ("users_referred_dsp", "integer", OPT, "Насочени от дирекция „Социално подпомагане“",
+             "Referred by the social assistance directorate", {"help": "ЗСУ чл. 74."}),
+        ]),
+        *STAFF,
+        *FINANCING,
+        *CLOSING,
     ],
     "children": [
-        *_identification(),
-        *_capacity(),
-        _field("users", "users_total", "Брой деца (и младежи) към края на периода",
-               "Children (and young people) at the end of the period", "integer", required=True,
-               sums=[["users_male", "users_female"], _CHILD_AGES]),
-        _field("users", "children_age_0_3", "Деца на възраст 0–3 г.", "Children aged 0–3", "integer", required=True),
-        _field("users", "children_age_4_6", "Деца на възраст 4–6 г.", "Children aged 4–6", "integer", required=True),
-        _field("users", "children_age_7_13", "Деца на възраст 7–13 г.", "Children aged 7–13", "integer",
-               required=True),
-        _field("users", "children_age_14_17", "Деца на възраст 14–17 г.", "Children aged 14–17", "integer",
-               required=True),
-        _field("users", "youths_18_plus", "Младежи на 18 и повече години", "Young people aged 18 and over",
-               "integer", required=True),
-        _field("users", "children_disabilities", "Деца с трайни увреждания", "Children with permanent disabilities",
-               "integer", required=True, at_most="users_total"),
-        _field("users", "children_referred_ozd", "Деца, насочени от ОЗД към ДСП (мярка за закрила)",
-               "Children referred by the child protection department (protection measure)", "integer",
-               required=True, at_most="users_total", help="ЗЗД чл. 4; ЗСУ чл. 74."),
-        _field("users", "children_from_institutions", "Деца, изведени от специализирани институции",
-               "Children who came from specialised institutions", "integer", at_most="users_total"),
-        _field("users", "children_in_kindergarten", "Деца, посещаващи детска градина", "Children in kindergarten",
-               "integer", at_most="users_total"),
-        _field("users", "children_in_school", "Деца, посещаващи училище", "Children attending school", "integer",
-               at_most="users_total"),
-        _field("users", "children_dropped_out", "Деца, отпаднали или необхванати от образование",
-               "Children out of education", "integer", at_most="users_total"),
+        *IDENTIFICATION,
+        *CAPACITY,
+        *_section("users", [
+            ("users_total", "integer", REQ, "Брой деца (и младежи) към края на периода",
+             "Children (and young people) at the end of the period",
+             {"sums": [["users_male", "users_female"], _CHILD_AGES]}),
+            ("children_age_0_3", "integer", REQ, "Деца на възраст 0–3 г.", "Children aged 0–3"),
+            ("children_age_4_6", "integer", REQ, "Деца на възраст 4–6 г.", "Children aged 4–6"),
+            ("children_age_7_13", "integer", REQ, "Деца на възраст 7–13 г.", "Children aged 7–13"),
+            ("children_age_14_17", "integer", REQ, "Деца на възраст 14–17 г.", "Children aged 14–17"),
+            ("youths_18_plus", "integer", REQ, "Младежи на 18 и повече години",
+             "Young people aged 18 and over"),
+            ("children_disabilities", "integer", REQ, "Деца с трайни увреждания",
+             "Children with permanent disabilities", {"at_most": "users_total"}),
+            ("children_referred_ozd", "integer", REQ, "Деца, насочени от ДСП/ОЗД (с мярка за закрила)",
+             "Children referred by the child protection department (protection measure)",
+             {"at_most": "users_total", "help": "ЗЗД чл. 4; ЗСУ чл. 74."}),
+            ("children_from_institutions", "integer", OPT, "Деца, изведени от специализирани институции",
+             "Children who came from specialised institutions", {"at_most": "users_total"}),
+            ("children_in_kindergarten", "integer", OPT, "Деца, посещаващи детска градина",
+             "Children in kindergarten", {"at_most": "users_total"}),
+            ("children_in_school", "integer", OPT, "Деца, посещаващи училище", "Children attending school",
+             {"at_most": "users_total"}),
+            ("children_dropped_out", "integer", OPT, "Деца, отпаднали или необхванати от образование",
+             "Children out of education", {"at_most": "users_total"}),
+        ]),
         *_movement(CHILD_LEAVE_REASONS),
-        _field("movement", "children_reintegrated", "Деца, реинтегрирани в семейството през периода",
-               "Children reintegrated in their family in the period", "integer", at_most="users_left"),
-        _field("movement", "children_to_foster_or_kin", "Деца, настанени в приемно семейство или при роднини",
-               "Children placed in foster or kinship care", "integer", at_most="users_left"),
-        _field("movement", "abandonment_prevented", "Случаи на предотвратено изоставяне",
-               "Cases where abandonment was prevented", "integer"),
-        *_staff(),
-        *_financing(),
-        *_premises_partnerships_results(),
+        *_section("movement", [
+            ("children_reintegrated", "integer", OPT, "Деца, реинтегрирани в семейството през периода",
+             "Children reintegrated in their family in the period", {"at_most": "users_left"}),
+            ("children_to_foster_or_kin", "integer", OPT, "Деца, настанени в приемно семейство или роднини",
+             "Children placed in foster or kinship care", {"at_most": "users_left"}),
+            ("abandonment_prevented", "integer", OPT, "Случаи на предотвратено изоставяне",
+             "Cases where abandonment was prevented"),
+        ]),
+        *STAFF,
+        *FINANCING,
+        *CLOSING,
     ],
 }
 
@@ -594,7 +642,8 @@ def _field_error(field: dict, value: Any) -> tuple[str | None, Decimal | int | N
         if _as_boolean(value) is None:
             return _("Choose yes or no."), None
     elif kind == "choice":
-        if value not in {choice["value"] for choice in field.get("choices", [])}:
+        allowed = {choice["value"] for choice in field.get("choices", [])}
+        if not isinstance(value, str) or value not in allowed:
             return _("Choose one of the listed values."), None
     elif kind == "text":
         if not isinstance(value, str):
@@ -615,6 +664,8 @@ def card_validate(variant: str, data: dict) -> dict[str, str]:
     key, empty when the card is valid. Keys that are not on the card are ignored."""
     if variant not in CARD_FIELDS:
         return {"variant": _("Unknown service card “%(variant)s”.") % {"variant": variant}}
+    if not isinstance(data, dict):
+        data = {}
     fields = CARD_FIELDS[variant]
     errors: dict[str, str] = {}
     numbers: dict[str, Decimal | int] = {}
@@ -630,7 +681,8 @@ def card_validate(variant: str, data: dict) -> dict[str, str]:
             errors[key] = error
         elif number is not None:
             numbers[key] = number
-    labels = {field["key"]: field["label"] for field in fields}
+    english = (translation.get_language() or "").startswith("en")
+    labels = {field["key"]: field["label_en"] if english else field["label"] for field in fields}
     for field in fields:
         key = field["key"]
         if key in errors or key not in numbers:

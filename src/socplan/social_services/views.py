@@ -247,10 +247,13 @@ CHOROPLETH_CLASSES = 5
 def _choropleth(rows: list[gap.GapRow], *, region=None) -> dict:
     """Municipal shapes coloured by capacity per 1 000 of the group (quantile classes; none = grey)."""
     values = sorted(float(r.per_1000) for r in rows if r.per_1000 is not None)
-    breaks = []
+    breaks: list[float] = []
     if values:
         for k in range(1, CHOROPLETH_CLASSES):
-            breaks.append(values[min(len(values) - 1, int(len(values) * k / CHOROPLETH_CLASSES))])
+            value = values[min(len(values) - 1, int(len(values) * k / CHOROPLETH_CLASSES))]
+            # Many municipalities at the same value (often none at all) would give empty classes.
+            if not breaks or value > breaks[-1]:
+                breaks.append(value)
     by_code = {r.municipality.code: r for r in rows if r.municipality}
     shapes = Municipality.objects.only("code", "name_bg", "name_en", "svg_path", "bbox")
     if region is not None:
