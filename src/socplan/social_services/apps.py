@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class SocialServicesConfig(AppConfig):
     name = "socplan.social_services"
     verbose_name = _("Social services")
+
+    def ready(self):
+        from socplan.core.panels import register_panels
+
+        from . import panels
+
+        register_panels("home", panels.home_panels)
+        register_panels("region", panels.territory_panels)
+        register_panels("municipality", panels.territory_panels)

@@ -27,20 +27,21 @@ DEMO_PREFIX = "demo-"
 
 # (type code, minimum municipal population, places from–to, per how many inhabitants one more)
 CATALOGUE = [
-    ("home_patronage", 0, (30, 120), 20000),
-    ("personal_assistant", 0, (10, 60), 15000),
-    ("cop", 8000, (20, 60), 40000),
-    ("dcplu", 12000, (15, 40), 60000),
-    ("dcdu", 20000, (10, 30), 80000),
-    ("dc_elderly", 15000, (20, 50), 70000),
-    ("csri_adults", 30000, (20, 50), 120000),
-    ("csri_children", 30000, (15, 40), 120000),
-    ("cnst_children", 25000, (8, 14), 60000),
-    ("cnst_adults", 20000, (10, 15), 70000),
-    ("protected_housing", 25000, (6, 10), 90000),
-    ("foster_care", 10000, (5, 25), 50000),
+    ("home_patronage", 0, (30, 120), 12000),
+    ("personal_assistant", 0, (10, 60), 8000),
+    ("assistant_support", 3000, (10, 40), 15000),
+    ("cop", 5000, (20, 60), 25000),
+    ("dcplu", 8000, (15, 40), 40000),
+    ("dcdu", 15000, (10, 30), 60000),
+    ("dc_elderly", 10000, (20, 50), 50000),
+    ("csri_adults", 25000, (20, 50), 90000),
+    ("csri_children", 25000, (15, 40), 90000),
+    ("cnst_children", 20000, (8, 14), 50000),
+    ("cnst_adults", 15000, (10, 15), 60000),
+    ("protected_housing", 20000, (6, 10), 80000),
+    ("foster_care", 8000, (5, 25), 40000),
     ("crisis_centre", 60000, (8, 12), 300000),
-    ("home_elderly", 40000, (30, 80), 200000),
+    ("home_elderly", 30000, (30, 80), 150000),
     ("temporary_accommodation", 100000, (20, 40), 400000),
 ]
 GROUPS = {
@@ -49,6 +50,7 @@ GROUPS = {
     "dcplu": ["disabilities"], "csri_adults": ["disabilities"], "cnst_adults": ["disabilities"],
     "protected_housing": ["disabilities"], "home_patronage": ["elderly"], "dc_elderly": ["elderly"],
     "home_elderly": ["elderly"], "personal_assistant": ["disabilities", "elderly"],
+    "assistant_support": ["disabilities", "elderly"],
     "crisis_centre": ["violence_victims"], "temporary_accommodation": ["homeless"],
 }
 STATE_FUNDED = {"cop", "dcdu", "dcplu", "csri_children", "csri_adults", "cnst_children", "cnst_adults",
