@@ -181,7 +181,8 @@ def register_as_of(*, user, date: datetime.date, municipality=None, region=None)
         visible_ids = visible_ids.filter(municipality=municipality)
     if region:
         visible_ids = visible_ids.filter(region=region)
-    records = Service.history.as_of(moment).filter(pk__in=visible_ids.values("pk"))
+    # Historical rows have their own primary key (history_id); the service is `id`.
+    records = Service.history.as_of(moment).filter(id__in=visible_ids.values("pk"))
     types = {t.pk: t for t in ServiceType.objects.all()}
     result = []
     for record in records:
