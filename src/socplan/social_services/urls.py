@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.service_create, name="service-create"),
     path("<int:pk>/", views.service_detail, name="service-detail"),
     path("<int:pk>/edit/", views.service_update, name="service-update"),
+    path("<int:pk>/cards/<str:variant>/", views.card_edit, name="card-edit"),
     path("as-of/", views.register_as_of, name="register-as-of"),
     path("gap/", views.gap_view, name="gap"),
     path("institutions/", views.institution_list, name="institution-list"),

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -440,3 +441,60 @@ def public_map(request):
         },
     )
 
+
+
+# --- Service description cards -------------------------------------------------------------------
+
+
+def _card_period(request) -> tuple[datetime.date, datetime.date]:
+    """The card's period from the query (default: the last full calendar year)."""
+    today = timezone.localdate()
+    default = (datetime.date(today.year - 1, 1, 1), datetime.date(today.year - 1, 12, 31))
+    try:
+        start = datetime.date.fromisoformat(request.GET.get("from") or request.POST.get("from") or "")
+        end = datetime.date.fromisoformat(request.GET.get("to") or request.POST.get("to") or "")
+    except ValueError:
+        return default
+    return (start, end) if end >= start else default
+
+
+@login_required
+def card_edit(request, pk: int, variant: str):
+    """Fill the service description card for a period online: save a draft, then submit it."""
+    from . import cards
+    from .models import ServiceCard
+
+    service = selectors.service_get(user=request.user, pk=pk)
+    if variant not in ServiceCard.Variant.values:
+        raise Http404
+    can_edit = selectors.service_can_edit(user=request.user, service=service)
+    start, end = _card_period(request)
+    card = ServiceCard.objects.filter(service=service, period_start=start, period_end=end).first()
+    form_class = cards.card_form_class(variant)
+    initial = card.data if card else cards.prefill(service, start, end)
+    form = form_class(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            submit = "submit" in request.POST
+            try:
+                card = services.card_save(
+                    user=request.user, service=service, variant=variant, period_start=start, period_end=end,
+                    data=cards.to_data(form.cleaned_data), submit=submit,
+                    expected_revision=int(request.POST["revision"]) if request.POST.get("revision", "").isdigit() else None,
+                )
+            except (ValidationError, ApplicationError) as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The card was submitted.") if submit else _("The draft was saved."))
+                return redirect(f"{request.path}?from={start.isoformat()}&to={end.isoformat()}")
+    return render(
+        request,
+        "social_services/card_form.html",
+        {
+            "service": service, "card": card, "form": form, "sections": cards.sections(form), "variant": variant,
+            "variant_label": ServiceCard.Variant(variant).label, "start": start, "end": end,
+            "can_edit": can_edit and not (card and card.status == ServiceCard.Status.SUBMITTED),
+        },
+    )

@@ -146,3 +146,22 @@ def test_the_catalogue_shows_published_active_services_without_personal_data(cli
     assert "ЦОП „Видим“" in page and "Скрит" not in page and "Закрит" not in page
     assert Occupancy.objects.count() == 1
     assert "2" in page  # free places: 20 − 18
+
+
+def test_a_card_is_prefilled_saved_as_a_draft_and_submitted_only_when_complete(municipal):
+    from socplan.conftest import client_for
+    from socplan.social_services.models import ServiceCard
+
+    service = ServiceFactory(capacity=24)
+    OccupancyFactory(service=service, starts_on=datetime.date(2024, 12, 1), users=21)
+    client = client_for(municipal)
+    url = f"/services/{service.pk}/cards/persons/?from=2024-01-01&to=2024-12-31"
+    page = client.get(url).content.decode()
+    assert 'value="24"' in page and 'value="21"' in page  # capacity and users from the register
+    client.post(url, {"from": "2024-01-01", "to": "2024-12-31", "save": "1", "capacity": "24", "users_total": "21"})
+    card = ServiceCard.objects.get(service=service)
+    assert card.status == ServiceCard.Status.DRAFT and card.data["users_total"] == 21
+    response = client.post(url, {"from": "2024-01-01", "to": "2024-12-31", "submit": "1", "capacity": "24",
+                                 "revision": card.revision})
+    card.refresh_from_db()
+    assert response.status_code == 200 and card.status == ServiceCard.Status.DRAFT  # required answers missing
