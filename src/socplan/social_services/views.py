@@ -209,7 +209,7 @@ def gap_view(request):
     service_type = filters["service_type"] or (per_1000_types[0] if per_1000_types else None)
     context = {
         "region": region, "municipality": municipality, "service_type": service_type, "types": per_1000_types,
-        "regions": Region.objects.order_by("name_bg"),
+        "regions": Region.objects.order_by("name_bg"), "is_admin": scope_for(request.user).is_administrator,
     }
     if municipality is not None:
         analysis = gap.gap_analysis(municipalities=Municipality.objects.filter(pk=municipality.pk))

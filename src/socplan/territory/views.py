@@ -1,5 +1,7 @@
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from socplan.core.cache import cached_page, cached_render
 from socplan.core.panels import panels_for
@@ -85,3 +87,42 @@ def _settlement_page(request, municipality) -> dict:
     settlements = selectors.settlement_list(user=request.user, municipality=municipality, query=query)
     page = Paginator(settlements, 50).get_page(request.GET.get("page"))
     return {"settlements": page, "query": query}
+
+
+@login_required
+def population_upload(request):
+    """The national administrator loads NSI's table of population by age for municipalities,
+    replacing the estimates the gap analysis makes from the regions' age structure."""
+    from django import forms as django_forms
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.http import HttpResponse
+
+    from socplan.core.scoping import scope_for
+
+    from .population_import import population_table_load, population_template
+
+    if not scope_for(request.user).is_administrator:
+        raise PermissionDenied
+    if request.GET.get("template"):
+        response = HttpResponse(population_template(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="population_template.csv"'
+        return response
+
+    class UploadForm(django_forms.Form):
+        file = django_forms.FileField(label=_("NSI table (XLSX or CSV)"))
+        dry_run = django_forms.BooleanField(label=_("Only check, do not save"), required=False)
+
+    form = UploadForm(request.POST or None, request.FILES or None)
+    result, errors = None, []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > 20 * 2**20:
+            errors = [_("The file is larger than %(mb)s MB.") % {"mb": 20}]
+        else:
+            try:
+                result = population_table_load(
+                    data=upload.read(), filename=upload.name, user=request.user, dry_run=form.cleaned_data["dry_run"]
+                )
+            except ValidationError as exc:
+                errors = exc.messages
+    return render(request, "territory/population_upload.html", {"form": form, "result": result, "errors": errors})

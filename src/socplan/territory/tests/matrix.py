@@ -13,4 +13,6 @@ CASES = [
     case("api-municipality-list", "api:municipality-list", expect(200)),
     case("api-municipality-detail", "api:municipality-detail", expect(200), kwargs=lambda o: {"code": "PVN08"}),
     case("api-settlement-list", "api:settlement-list", expect(200)),
+    # Only the national administrator loads NSI's population table.
+    case("population-upload", "territory:population-upload", expect(403, anonymous=302, admin=200)),
 ]
