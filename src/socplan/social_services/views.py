@@ -213,7 +213,9 @@ def gap_view(request):
     }
     if municipality is not None:
         analysis = gap.gap_analysis(municipalities=Municipality.objects.filter(pk=municipality.pk))
-        context.update({"analysis": analysis, "rows": analysis.rows, "planned": _planned(municipality=municipality)})
+        # Per-region norms are judged for the region as a whole, not for one municipality.
+        rows = [row for row in analysis.rows if row.municipality is not None]
+        context.update({"analysis": analysis, "rows": rows, "planned": _planned(municipality=municipality)})
         return render(request, "social_services/gap_municipality.html", context)
     munis = Municipality.objects.filter(region=region) if region is not None else Municipality.objects.all()
     analysis = gap.gap_analysis(municipalities=munis)
