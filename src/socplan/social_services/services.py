@@ -13,7 +13,14 @@ from socplan.core.exceptions import ApplicationError
 from socplan.core.scoping import scope_for
 
 from . import selectors
-from .models import LICENCE_YEARS, InstitutionResidents, Occupancy, Service, ServiceCard, SpecializedInstitution
+from .models import (
+    LICENCE_YEARS,
+    InstitutionResidents,
+    Occupancy,
+    Service,
+    ServiceCard,
+    SpecializedInstitution,
+)
 
 SERVICE_FIELDS = (
     "name", "service_type", "provider", "municipality", "settlement", "address", "phone", "email", "capacity",

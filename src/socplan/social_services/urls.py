@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import exchange_views, views
 
 app_name = "social_services"
 
@@ -16,6 +16,9 @@ urlpatterns = [
     path("institutions/new/", views.institution_edit, name="institution-create"),
     path("institutions/<int:pk>/", views.institution_detail, name="institution-detail"),
     path("institutions/<int:pk>/edit/", views.institution_edit, name="institution-update"),
+    path("exchange/import/", exchange_views.import_view, name="import"),
+    path("exchange/template/<str:kind>.<str:fmt>", exchange_views.template_view, name="import-template"),
+    path("exchange/export/<str:kind>.<str:fmt>", exchange_views.export_view, name="export"),
     path("public/", views.catalogue, name="catalogue"),
     path("public/map/", views.public_map, name="public-map"),
     path("public/<int:pk>/", views.public_service, name="public-service"),

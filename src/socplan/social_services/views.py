@@ -24,7 +24,7 @@ from socplan.territory.models import Municipality, Region, Settlement
 
 from . import gap, selectors, services
 from .forms import InstitutionForm, OccupancyForm, ResidentsForm, ServiceForm, settlements_for
-from .models import Activity, Occupancy, PlanningStandard, Service, ServiceType, SpecializedInstitution
+from .models import Activity, Occupancy, PlanningStandard, Service, ServiceType
 
 
 def _filters(request) -> dict:

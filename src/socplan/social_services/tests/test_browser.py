@@ -11,7 +11,6 @@ import shutil
 from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db import connections
 from django.test import Client

@@ -1,0 +1,148 @@
+"""Pages for the exchange of the register as files: the import, the templates, and the export of the
+list the register page shows (thin views over exchange.py)."""
+
+from __future__ import annotations
+
+import datetime
+import urllib.parse
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import exchange, selectors, views
+
+# The Bulgarian file names, and the ASCII names for clients that do not read RFC 5987 `filename*`.
+TEMPLATE_NAMES = {
+    "services": ("шаблон-социални-услуги", "template-social-services"),
+    "occupancy": ("шаблон-заетост-на-услугите", "template-occupancy"),
+}
+EXPORT_NAMES = {
+    "services": ("социални-услуги", "social-services"),
+    "occupancy": ("заетост-на-услугите", "occupancy"),
+}
+# Rows of errors shown on the page; the rest are counted.
+ERRORS_SHOWN = 500
+
+
+class ImportForm(forms.Form):
+    """A file to import, and whether only to check it. Kept beside its only view."""
+
+    file = forms.FileField(label=gettext_lazy("File (XLSX or CSV)"))
+    dry_run = forms.BooleanField(
+        label=gettext_lazy("Check only: report the errors and what would change, save nothing"),
+        required=False,
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > exchange.MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(size)d MB: split it into smaller files.")
+                % {"size": exchange.MAX_FILE_BYTES // (1024 * 1024)}
+            )
+        return upload
+
+
+def content_disposition(filename: str, fallback: str) -> str:
+    """An attachment header with the UTF-8 name (RFC 5987/6266 `filename*`) and an ASCII fallback."""
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{urllib.parse.quote(filename, safe='')}"
+
+
+def _file_response(data: bytes, fmt: str, names: tuple[str, str]) -> HttpResponse:
+    response = HttpResponse(data, content_type=exchange.CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = content_disposition(f"{names[0]}.{fmt}", f"{names[1]}.{fmt}")
+    return response
+
+
+def _check(kind: str, fmt: str) -> None:
+    if kind not in exchange.KINDS or fmt not in exchange.FORMATS:
+        raise Http404
+
+
+@login_required
+def import_view(request):
+    """Upload a services or occupancy file: check every row, then import all of it or nothing."""
+    if not selectors.service_can_create(user=request.user):
+        raise PermissionDenied
+    kind = request.POST.get("kind", "") if request.method == "POST" else ""
+    if request.method == "POST" and kind not in exchange.KINDS:
+        raise Http404
+    import_forms = {
+        name: ImportForm(request.POST, request.FILES, prefix=name)
+        if name == kind
+        else ImportForm(prefix=name)
+        for name in exchange.KINDS
+    }
+    report = None
+    if kind and import_forms[kind].is_valid():
+        form = import_forms[kind]
+        upload = form.cleaned_data["file"]
+        run = exchange.services_import if kind == "services" else exchange.occupancy_import
+        try:
+            report = run(
+                user=request.user,
+                data=upload.read(),
+                filename=upload.name,
+                dry_run=form.cleaned_data["dry_run"],
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            if report.ok and not report.dry_run:
+                messages.success(
+                    request,
+                    _(
+                        "The file was imported: %(created)d created, %(updated)d updated, "
+                        "%(unchanged)d unchanged."
+                    )
+                    % {"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
+                )
+                return redirect("social_services:import")
+    return render(
+        request,
+        "social_services/exchange_import.html",
+        {
+            "forms": [(name, import_forms[name]) for name in exchange.KINDS],
+            "kind": kind,
+            "report": report,
+            "errors": report.errors[:ERRORS_SHOWN] if report else [],
+            "more_errors": max(len(report.errors) - ERRORS_SHOWN, 0) if report else 0,
+        },
+    )
+
+
+@login_required
+def template_view(request, kind: str, fmt: str):
+    """The template to fill in (XLSX with instructions, or CSV)."""
+    _check(kind, fmt)
+    data = exchange.template_xlsx(kind) if fmt == "xlsx" else exchange.template_csv(kind)
+    return _file_response(data, fmt, TEMPLATE_NAMES[kind])
+
+
+def _since(raw: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@login_required
+def export_view(request, kind: str, fmt: str):
+    """The services the register page shows for the same filters, or their occupancy (from `?from=`
+    YYYY-MM-DD on), in the columns of the template."""
+    _check(kind, fmt)
+    services = selectors.service_list(user=request.user, **views._filters(request))
+    if kind == "services":
+        data = exchange.export_services(services, fmt)
+    else:
+        data = exchange.export_occupancy(services, fmt, since=_since(request.GET.get("from", "")))
+    today = timezone.localdate().isoformat()
+    bulgarian, ascii_name = EXPORT_NAMES[kind]
+    return _file_response(data, fmt, (f"{bulgarian}-{today}", f"{ascii_name}-{today}"))
