@@ -128,6 +128,8 @@ class PopulationBook:
             self.bands[code] = sorted(collected[(code, date)])
             self.band_dates[code] = date
         self.region_of = {m.code: m.region.code for m in municipalities}
+        # The same few age groups are asked for every municipality: each region's share once.
+        self._region_shares: dict[tuple[str, int, int | None], tuple[int, int] | None] = {}
 
     @staticmethod
     def _in_group(bands, age_from: int, age_to: int | None) -> tuple[int, bool]:
@@ -154,15 +156,22 @@ class PopulationBook:
             value, _exact = self._in_group(own, age_from, age_to)
             return GroupPopulation(value, False, self.band_dates[code])
         total = self.totals.get(code)
-        region = self.region_of.get(code)
-        region_bands = self.bands.get(region or "")
-        if not total or not region_bands:
+        share = self._region_share(self.region_of.get(code) or "", age_from, age_to)
+        if not total or share is None:
             return GroupPopulation(None, True, None)
-        in_group, _exact = self._in_group(region_bands, age_from, age_to)
-        region_total = sum(value for _f, _t, value in region_bands)
-        if not region_total:
-            return GroupPopulation(None, True, None)
+        in_group, region_total = share
         return GroupPopulation(round(total[1] * in_group / region_total), True, total[0])
+
+    def _region_share(self, region: str, age_from: int, age_to: int | None) -> tuple[int, int] | None:
+        key = (region, age_from, age_to)
+        if key not in self._region_shares:
+            bands = self.bands.get(region)
+            region_total = sum(value for _f, _t, value in bands) if bands else 0
+            if not region_total:
+                self._region_shares[key] = None
+            else:
+                self._region_shares[key] = (self._in_group(bands, age_from, age_to)[0], region_total)
+        return self._region_shares[key]
 
 
 def _capacities(municipality_ids: list[int] | None) -> tuple[dict, dict]:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -257,7 +257,12 @@ class Occupancy(BaseModel):
         constraints = [
             models.UniqueConstraint(fields=["service", "period", "starts_on"], name="ss_occupancy_unique"),
         ]
-        indexes = [models.Index(fields=["service", "period", "-starts_on"], name="ss_occupancy_latest")]
+        indexes = [
+            # The latest figure of a service whatever its period (lists, catalogue, alerts).
+            models.Index(fields=["service", "-starts_on", "-id"], name="ss_occupancy_latest"),
+            # The months or the quarter the idle-service rule looks at.
+            models.Index(fields=["period", "starts_on"], name="ss_occupancy_period"),
+        ]
 
     def __str__(self):
         return f"{self.service} {self.period_label}: {self.users}"
@@ -300,7 +305,7 @@ class SpecializedInstitution(BaseModel):
         OPERATING = "operating", _("operating")
         CLOSING = "closing", _("closure planned")
         TRANSFORMED = "transformed", _("transformed")
-        CLOSED = "closed", _("closed")
+        CLOSED = "closed", pgettext_lazy("institution status", "closed")
 
     name = models.CharField(_("name"), max_length=300)
     users = models.CharField(_("for"), max_length=10, choices=Users.choices)
@@ -419,7 +424,7 @@ class ServiceCard(BaseModel):
         CHILDREN = "children", _("for children")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", _("draft")
+        DRAFT = "draft", pgettext_lazy("card status", "draft")
         SUBMITTED = "submitted", _("submitted")
 
     service = models.ForeignKey(Service, verbose_name=_("service"), on_delete=models.CASCADE, related_name="cards")

@@ -6,7 +6,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -135,14 +135,12 @@ def alerts(*, user, kinds: list[str] | None = None, base: QuerySet | None = None
         for service in active.filter(licence_expires_on__lte=today + datetime.timedelta(days=LICENCE_WARNING_DAYS)):
             found[service.pk] = service
     if "over_map" in kinds:
-        for service in active.filter(on_national_map=True, state_funded_users__gt=0):
-            if service.over_map_maximum:
-                found[service.pk] = service
+        for service in active.filter(on_national_map=True, state_funded_users__gt=F("map_max_users")):
+            found[service.pk] = service
     if "over_capacity" in kinds:
         latest_users = Occupancy.objects.filter(service=OuterRef("pk")).order_by("-starts_on", "-id").values("users")[:1]
-        for service in active.annotate(latest_users=Subquery(latest_users)).filter(latest_users__isnull=False):
-            if service.latest_users > service.capacity:
-                found[service.pk] = service
+        for service in active.annotate(latest_users=Subquery(latest_users)).filter(latest_users__gt=F("capacity")):
+            found[service.pk] = service
     if "idle" in kinds:
         for service in idle_services(qs=active, today=today):
             found[service.pk] = service

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from socplan.core.audit import history_rows
+from socplan.core.cache import cached_page
 from socplan.core.exceptions import ApplicationError
 from socplan.core.forms import add_service_errors
 from socplan.core.scoping import scope_for
@@ -201,6 +202,7 @@ def register_as_of(request):
 
 
 @login_required
+@cached_page
 def gap_view(request):
     filters = _filters(request)
     region, municipality = filters["region"], filters["municipality"]
@@ -368,6 +370,7 @@ def institution_detail(request, pk: int):
 # --- Public catalogue and map ------------------------------------------------------------------
 
 
+@cached_page
 def catalogue(request):
     """Find services near a settlement by need or target group, without signing in."""
     get = request.GET
@@ -409,6 +412,7 @@ def catalogue(request):
     return render(request, "social_services/catalogue.html", context)
 
 
+@cached_page
 def public_service(request, pk: int):
     service = get_object_or_404(
         Service.objects.filter(is_published=True).select_related("service_type", "provider", "municipality", "settlement")
@@ -419,6 +423,7 @@ def public_service(request, pk: int):
     return render(request, "social_services/public_service.html", {"service": service})
 
 
+@cached_page
 def public_map(request):
     """The map of services: municipalities shaded by the number of published active services."""
     region = Region.objects.filter(code=request.GET.get("region", "").upper()).first() if request.GET.get("region") else None

@@ -84,24 +84,35 @@ Key = tuple[str, date, str, str, str]  # unit_code, reference_date, age_group, s
 
 @dataclass(frozen=True)
 class Problem:
-    """An error or a warning, with the row (and sheet) of the file it is about."""
+    """An error or a warning, with the row (and sheet) of the file it is about.
+
+    The text is composed when the problem is found, in the language active then, so the row
+    prefix and the message are always in the same language.
+    """
 
     message: str
     row: int | None = None
     sheet: str = ""
+    text: str = field(default="", compare=False)
 
-    def __str__(self) -> str:
+    def __post_init__(self) -> None:
         if self.row is None:
             if self.sheet:
-                return _("Sheet “%(sheet)s”: %(message)s") % {"sheet": self.sheet, "message": self.message}
-            return self.message
-        if self.sheet:
-            return _("Sheet “%(sheet)s”, row %(row)d: %(message)s") % {
+                text = _("Sheet “%(sheet)s”: %(message)s") % {"sheet": self.sheet, "message": self.message}
+            else:
+                text = str(self.message)
+        elif self.sheet:
+            text = _("Sheet “%(sheet)s”, row %(row)d: %(message)s") % {
                 "sheet": self.sheet,
                 "row": self.row,
                 "message": self.message,
             }
-        return _("Row %(row)d: %(message)s") % {"row": self.row, "message": self.message}
+        else:
+            text = _("Row %(row)d: %(message)s") % {"row": self.row, "message": self.message}
+        object.__setattr__(self, "text", text)
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass(frozen=True)
