@@ -5,10 +5,9 @@ import django.db.models.deletion
 import django.db.models.functions.text
 import django.utils.timezone
 import simple_history.models
+import socplan.core.validators
 from django.conf import settings
 from django.db import migrations, models
-
-import socplan.core.validators
 
 
 class Migration(migrations.Migration):
