@@ -46,6 +46,7 @@ def _filters(request) -> dict:
 
 
 @login_required
+@cached_page
 def service_list(request):
     filters = _filters(request)
     qs = selectors.service_list(user=request.user, **filters)
@@ -284,6 +285,7 @@ def _choropleth(rows: list[gap.GapRow], *, region=None) -> dict:
 
 
 @login_required
+@cached_page
 def institution_list(request):
     filters = _filters(request)
     return render(
