@@ -429,6 +429,11 @@ NO = ("не", "н", "no", "n", "false", "0")
 
 # --- Reports -----------------------------------------------------------------------------------
 
+# Called as progress(stage, rows done, rows in all) while a file is checked, and once before saving.
+Progress = Callable[[str, int, int], None]
+PROGRESS_EVERY = 100
+
+
 
 @dataclass(frozen=True)
 class RowError:
@@ -1201,7 +1206,9 @@ def _service_changes(candidate: Service, existing: Service) -> list[str]:
     return changed
 
 
-def services_import(*, user, data: bytes, filename: str, dry_run: bool = False) -> ImportReport:
+def services_import(
+    *, user, data: bytes, filename: str, dry_run: bool = False, progress: Progress | None = None
+) -> ImportReport:
     """Import services from an XLSX or CSV file: all rows or none.
 
     A row updates the service with its register ID, else the provider's service with its external ID,
@@ -1220,13 +1227,17 @@ def services_import(*, user, data: bytes, filename: str, dry_run: bool = False) 
     lookups = _ServiceLookups.load(user=user, rows=sheet.rows)
     plans: list[_Plan] = []
     seen: dict[Any, int] = {}
-    for row in sheet.rows:
+    for index, row in enumerate(sheet.rows, start=1):
         check = _RowCheck(sheet, row)
         plan = _plan_service_row(check, lookups, seen)
         report.errors.extend(check.errors)
         if plan is not None:
             plans.append(plan)
+        if progress and index % PROGRESS_EVERY == 0:
+            progress("checking", index, len(sheet.rows))
     if not report.errors:
+        if progress:
+            progress("saving", len(sheet.rows), len(sheet.rows))
         _apply(
             plans,
             report,
@@ -1441,7 +1452,9 @@ def _plan_occupancy_row(check: _RowCheck, lookups: _OccupancyLookups, seen: dict
     )
 
 
-def occupancy_import(*, user, data: bytes, filename: str, dry_run: bool = False) -> ImportReport:
+def occupancy_import(
+    *, user, data: bytes, filename: str, dry_run: bool = False, progress: Progress | None = None
+) -> ImportReport:
     """Import the users (and waiting lists) of services per month, quarter or year: all rows or none.
 
     A row names its service by the register ID, or by the provider and the provider's identifier; the
@@ -1456,13 +1469,17 @@ def occupancy_import(*, user, data: bytes, filename: str, dry_run: bool = False)
     lookups = _OccupancyLookups.load(user=user, rows=sheet.rows)
     plans: list[_Plan] = []
     seen: dict[Any, int] = {}
-    for row in sheet.rows:
+    for index, row in enumerate(sheet.rows, start=1):
         check = _RowCheck(sheet, row)
         plan = _plan_occupancy_row(check, lookups, seen)
         report.errors.extend(check.errors)
         if plan is not None:
             plans.append(plan)
+        if progress and index % PROGRESS_EVERY == 0:
+            progress("checking", index, len(sheet.rows))
     if not report.errors:
+        if progress:
+            progress("saving", len(sheet.rows), len(sheet.rows))
         _apply(
             plans,
             report,

@@ -7,16 +7,16 @@ import datetime
 import urllib.parse
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import exchange, selectors, views
+from . import exchange, selectors, services, views
+from .models import ExchangeJob
 
 # The Bulgarian file names, and the ASCII names for clients that do not read RFC 5987 `filename*`.
 TEMPLATE_NAMES = {
@@ -80,42 +80,44 @@ def import_view(request):
         else ImportForm(prefix=name)
         for name in exchange.KINDS
     }
-    report = None
     if kind and import_forms[kind].is_valid():
         form = import_forms[kind]
         upload = form.cleaned_data["file"]
-        run = exchange.services_import if kind == "services" else exchange.occupancy_import
         try:
-            report = run(
-                user=request.user,
-                data=upload.read(),
-                filename=upload.name,
+            job = services.exchange_job_start(
+                user=request.user, kind=kind, data=upload.read(), filename=upload.name,
                 dry_run=form.cleaned_data["dry_run"],
             )
         except ValidationError as exc:
             form.add_error("file", exc)
         else:
-            if report.ok and not report.dry_run:
-                messages.success(
-                    request,
-                    _(
-                        "The file was imported: %(created)d created, %(updated)d updated, "
-                        "%(unchanged)d unchanged."
-                    )
-                    % {"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
-                )
-                return redirect("social_services:import")
+            return redirect("social_services:import-job", pk=job.pk)
     return render(
         request,
         "social_services/exchange_import.html",
         {
             "forms": [(name, import_forms[name]) for name in exchange.KINDS],
             "kind": kind,
-            "report": report,
-            "errors": report.errors[:ERRORS_SHOWN] if report else [],
-            "more_errors": max(len(report.errors) - ERRORS_SHOWN, 0) if report else 0,
+            "jobs": ExchangeJob.objects.filter(created_by=request.user)[:10],
         },
     )
+
+
+@login_required
+def import_job(request, pk: int):
+    """An import's progress while it runs (polled), then its report: the counts, or every row error."""
+    job = get_object_or_404(ExchangeJob, pk=pk, created_by=request.user)
+    report = job.report or {}
+    errors = report.get("errors", [])
+    context = {
+        "job": job,
+        "report": report,
+        "errors": errors[:ERRORS_SHOWN],
+        "more_errors": max(len(errors) - ERRORS_SHOWN, 0),
+    }
+    if request.htmx:
+        return render(request, "social_services/partials/_import_job.html", context)
+    return render(request, "social_services/exchange_job.html", context)
 
 
 @login_required

@@ -450,3 +450,62 @@ class ServiceCard(BaseModel):
 
     def __str__(self):
         return f"{self.service} {self.period_start:%d.%m.%Y}–{self.period_end:%d.%m.%Y}"
+
+
+def exchange_upload_path(instance, filename: str) -> str:
+    return f"services/imports/{instance.created_by_id or 0}/{filename}"
+
+
+class ExchangeJob(BaseModel):
+    """An import of services or occupancy from a file, run in the background with its progress.
+
+    Status transitions: queued → checking → saving → done; checking/saving → failed (the file
+    could not be read or the worker stopped); a "check only" job goes checking → done.
+    """
+
+    class Kind(models.TextChoices):
+        SERVICES = "services", _("services")
+        OCCUPANCY = "occupancy", _("occupancy")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting")
+        CHECKING = "checking", _("checking the rows")
+        SAVING = "saving", _("saving")
+        DONE = "done", _("finished")
+        FAILED = "failed", _("failed")
+
+    FINISHED = (Status.DONE, Status.FAILED)
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to=exchange_upload_path, max_length=300)
+    filename = models.CharField(_("file name"), max_length=255)
+    dry_run = models.BooleanField(_("check only"), default=False)
+    language = models.CharField(_("language"), max_length=10, default="bg")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    processed = models.PositiveIntegerField(_("rows checked"), default=0)
+    # {"created", "updated", "unchanged", "errors": [{"row", "column", "letter", "message"}]}
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        "auth.User", verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    # Jobs are the uploader's own; they are read through their pk and owner, not by territory.
+    scope_paths = ScopePaths()
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.filename
+
+    @property
+    def percent(self) -> int:
+        if self.status in self.FINISHED or self.status == self.Status.SAVING:
+            return 100
+        return round(100 * self.processed / self.total) if self.total else 0

@@ -204,3 +204,82 @@ def card_save(
     card.full_clean()
     card.save()
     return card
+
+
+# --- Imports from files, in the background ---------------------------------------------------------
+
+
+def exchange_job_start(*, user, kind: str, data: bytes, filename: str, dry_run: bool = False):
+    """Keep the uploaded file and queue its import; the page shows the progress.
+
+    The file is read once here (a file that is not a spreadsheet is refused at once, with its
+    reason); the rows are checked and saved by the worker.
+    """
+    from django.core.files.base import ContentFile
+
+    from . import exchange
+    from .models import ExchangeJob
+    from .tasks import exchange_job_run_task
+
+    if not selectors.service_can_create(user=user):
+        raise PermissionDenied
+    columns = exchange.SERVICE_COLUMNS if kind == ExchangeJob.Kind.SERVICES else exchange.OCCUPANCY_COLUMNS
+    rows = exchange.parse_rows(data, filename, columns)  # raises ValidationError for a bad file
+    from django.utils.translation import get_language
+
+    job = ExchangeJob(
+        kind=kind, filename=filename[:255], dry_run=dry_run, total=len(rows), created_by=user,
+        language=get_language() or "bg",
+    )
+    job.file.save(filename.rsplit("/", 1)[-1][:100], ContentFile(data), save=False)
+    job.save()
+    transaction.on_commit(lambda: exchange_job_run_task.delay(job_id=job.pk))
+    return job
+
+
+def exchange_job_run(*, job_id: int):
+    """Check and save the rows of a queued import. Claimed with a conditional update, so a job runs
+    once; the rows are saved all together or not at all (exchange._apply)."""
+    from django.contrib.auth.models import User
+    from django.utils import translation
+
+    from . import exchange
+    from .models import ExchangeJob
+
+    claimed = ExchangeJob.objects.filter(pk=job_id, status=ExchangeJob.Status.QUEUED).update(
+        status=ExchangeJob.Status.CHECKING, started_at=timezone.now()
+    )
+    if not claimed:
+        return None
+    job = ExchangeJob.objects.get(pk=job_id)
+    user = User.objects.get(pk=job.created_by_id)
+
+    def progress(stage: str, done: int, total: int) -> None:
+        status = ExchangeJob.Status.SAVING if stage == "saving" and not job.dry_run else ExchangeJob.Status.CHECKING
+        ExchangeJob.objects.filter(pk=job_id).update(status=status, processed=done, total=total)
+
+    run = exchange.services_import if job.kind == ExchangeJob.Kind.SERVICES else exchange.occupancy_import
+    try:
+        with job.file.open("rb") as handle:
+            data = handle.read()
+        # Messages are written in the language of the person who uploaded (Bulgarian by default).
+        with translation.override(job.language or "bg"):
+            report = run(user=user, data=data, filename=job.filename, dry_run=job.dry_run, progress=progress)
+    except Exception as exc:  # shown on the job's page; the file stays for another try
+        ExchangeJob.objects.filter(pk=job_id).update(
+            status=ExchangeJob.Status.FAILED, error=" ".join(getattr(exc, "messages", [str(exc)]))[:2000],
+            finished_at=timezone.now(),
+        )
+        return ExchangeJob.objects.get(pk=job_id)
+    ExchangeJob.objects.filter(pk=job_id).update(
+        status=ExchangeJob.Status.DONE,
+        processed=report.rows,
+        report={
+            "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
+            "errors": [
+                {"row": e.row, "column": e.column, "letter": e.letter, "message": str(e.message)} for e in report.errors
+            ],
+        },
+        finished_at=timezone.now(),
+    )
+    return ExchangeJob.objects.get(pk=job_id)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("institutions/<int:pk>/", views.institution_detail, name="institution-detail"),
     path("institutions/<int:pk>/edit/", views.institution_edit, name="institution-update"),
     path("exchange/import/", exchange_views.import_view, name="import"),
+    path("exchange/import/<int:pk>/", exchange_views.import_job, name="import-job"),
     path("exchange/template/<str:kind>.<str:fmt>", exchange_views.template_view, name="import-template"),
     path("exchange/export/<str:kind>.<str:fmt>", exchange_views.export_view, name="export"),
     path("public/", views.catalogue, name="catalogue"),

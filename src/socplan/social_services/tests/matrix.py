@@ -51,6 +51,13 @@ CASES = [
     case("register-as-of", "social_services:register-as-of", expect(200, anonymous=302)),
     case("gap", "social_services:gap", expect(200, anonymous=302)),
     case("import", "social_services:import", expect(200, anonymous=302, national=403)),
+    # An import's page is its uploader's only (the municipal expert's here).
+    case(
+        "import-job",
+        "social_services:import-job",
+        expect(404, anonymous=302, municipal=200),
+        kwargs=lambda o: {"pk": o["ss_import_job"].pk},
+    ),
     case(
         "import-template",
         "social_services:import-template",
@@ -118,4 +125,11 @@ def objects(users, vtr_ngo) -> dict:
         name="Дом за деца", users="children", municipality=hidden.municipality, region=hidden.region,
         operator=municipality_org, capacity=40,
     )
-    return {"ss_ngo_service": ngo_service, "ss_hidden_service": hidden, "ss_institution": institution}
+    from django.core.files.base import ContentFile
+
+    from socplan.social_services.models import ExchangeJob
+
+    job = ExchangeJob(kind="services", filename="услуги.csv", created_by=users["municipal"], status="done")
+    job.file.save("uslugi.csv", ContentFile(b"x"), save=False)
+    job.save()
+    return {"ss_ngo_service": ngo_service, "ss_hidden_service": hidden, "ss_institution": institution, "ss_import_job": job}

@@ -566,46 +566,67 @@ def test_the_import_page_needs_a_user_who_may_register_services(client, db):
 
 
 @views_urls
-def test_importing_a_valid_file_through_the_page(client, service_types, municipal):
+def test_importing_a_valid_file_through_the_page(client, service_types, municipal, django_capture_on_commit_callbacks):
     client.force_login(municipal)
     upload = io.BytesIO(_three())
     upload.name = "услуги.xlsx"
 
-    response = client.post(
-        reverse("social_services:import"), {"kind": "services", "services-file": upload}, follow=True
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("social_services:import"), {"kind": "services", "services-file": upload})
+    assert response.status_code == 302 and "/exchange/import/" in response["Location"]
 
-    assert response.status_code == 200
+    # The worker (eager in the tests) has run: the job's page shows the result.
+    page = client.get(response["Location"])
+    assert page.context["job"].status == "done" and page.context["report"]["created"] == 3
     assert Service.objects.filter(external_id__startswith="ВТ-").count() == 3
-    assert "3" in str(next(iter(response.context["messages"])))
+    # Another user does not see someone else's import.
+    client.force_login(UserFactory(username="other-user"))
+    assert client.get(response["Location"]).status_code == 404
 
 
 @views_urls
-def test_an_invalid_file_through_the_page_shows_the_rows_and_saves_nothing(client, service_types, municipal):
+def test_an_invalid_file_through_the_page_shows_the_rows_and_saves_nothing(
+    client, service_types, municipal, django_capture_on_commit_callbacks
+):
     client.force_login(municipal)
     upload = io.BytesIO(_xlsx([_service(1), _service(2, capacity=0)]))
     upload.name = "услуги.xlsx"
 
-    response = client.post(reverse("social_services:import"), {"kind": "services", "services-file": upload})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("social_services:import"), {"kind": "services", "services-file": upload})
+    page = client.get(response["Location"])
 
-    assert response.status_code == 200
-    assert [(e.row, e.column) for e in response.context["errors"]] == [(3, HEADERS["capacity"])]
-    assert 'role="alert"' in response.content.decode()
+    assert [(e["row"], e["column"]) for e in page.context["errors"]] == [(3, HEADERS["capacity"])]
+    assert 'role="alert"' in page.content.decode()
     assert not Service.objects.filter(external_id__startswith="ВТ-").exists()
 
 
 @views_urls
-def test_check_only_through_the_page_saves_nothing(client, service_types, municipal):
+def test_check_only_through_the_page_saves_nothing(client, service_types, municipal, django_capture_on_commit_callbacks):
     client.force_login(municipal)
     upload = io.BytesIO(_three())
     upload.name = "услуги.xlsx"
 
-    response = client.post(
-        reverse("social_services:import"),
-        {"kind": "services", "services-file": upload, "services-dry_run": "on"},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("social_services:import"),
+            {"kind": "services", "services-file": upload, "services-dry_run": "on"},
+        )
+    page = client.get(response["Location"])
 
-    assert response.status_code == 200 and response.context["report"].created == 3
+    assert page.context["report"]["created"] == 3 and page.context["job"].dry_run
+    assert not Service.objects.filter(external_id__startswith="ВТ-").exists()
+
+
+@views_urls
+def test_a_job_shows_its_progress_while_it_waits(client, service_types, municipal):
+    client.force_login(municipal)
+    upload = io.BytesIO(_three())
+    upload.name = "услуги.xlsx"
+    # Without running the on-commit callbacks, the job stays queued: the page polls it.
+    response = client.post(reverse("social_services:import"), {"kind": "services", "services-file": upload})
+    page = client.get(response["Location"]).content.decode()
+    assert "hx-get" in page and "<progress" in page
     assert not Service.objects.filter(external_id__startswith="ВТ-").exists()
 
 
