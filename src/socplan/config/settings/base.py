@@ -232,6 +232,8 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(_queue / "out"),
         "data_folder_out": str(_queue / "out"),
         "processed_folder": str(_queue / "processed"),
+        # Exchange tables (worker control, pidbox) beside the queue, not in the current directory.
+        "control_folder": str(_queue / "control"),
         "store_processed": False,
     }
 CELERY_TASK_SERIALIZER = "json"
