@@ -1161,7 +1161,10 @@ def _plan_service_row(check: _RowCheck, lookups: _ServiceLookups, seen: dict[Any
                 check.bad(key, message)
     scope = scope_for(lookups.user)
     if not scope.is_administrator:
-        if candidate.provider_id not in lookups.creatable:
+        # A service keeps its provider: only a new service, or a new provider, needs the right to
+        # register for that provider (a municipality's expert updates a regional provider's service).
+        provider_is_new = existing is None or candidate.provider_id != existing.provider_id
+        if provider_is_new and candidate.provider_id not in lookups.creatable:
             check.bad("provider", _("You cannot register services for this provider."))
         elif not (
             scope.write.covers(region_id=candidate.region_id, municipality_id=candidate.municipality_id)

@@ -30,8 +30,9 @@ SERVICE_FIELDS = (
 )
 
 
-def _check_area(*, user, service: Service) -> None:
-    """The service must be one the user could change once saved: in their territory or their own."""
+def _check_area(*, user, service: Service, provider_changed: bool = True) -> None:
+    """The service must be one the user could change once saved: in their territory or their own.
+    Registering for a provider needs the right to do so; a service that keeps its provider does not."""
     scope = scope_for(user)
     if scope.is_administrator:
         return
@@ -41,7 +42,9 @@ def _check_area(*, user, service: Service) -> None:
         or service.provider_id in write.organization_ids
     ):
         raise PermissionDenied
-    if service.provider_id not in set(selectors.service_creatable_providers(user=user).values_list("pk", flat=True)):
+    if provider_changed and service.provider_id not in set(
+        selectors.service_creatable_providers(user=user).values_list("pk", flat=True)
+    ):
         raise ValidationError({"provider": _("You cannot register services for this provider.")})
 
 
@@ -87,11 +90,12 @@ def service_update(*, user, service: Service, target_groups=None, **fields) -> S
     service = Service.objects.select_for_update().get(pk=service.pk)
     if not selectors.service_can_edit(user=user, service=service):
         raise PermissionDenied
+    original_provider = service.provider_id
     for name, value in fields.items():
         if name in SERVICE_FIELDS:
             setattr(service, name, value)
     _prepare(service)
-    _check_area(user=user, service=service)
+    _check_area(user=user, service=service, provider_changed=service.provider_id != original_provider)
     _save(service)
     if target_groups is not None:
         service.target_groups.set(target_groups)

@@ -706,3 +706,16 @@ def test_the_occupancy_export_starts_from_the_given_date(client, service_types, 
     lines = response.content.decode("utf-8-sig").splitlines()
     assert len(lines) == 3 and "01.03.2024" in lines[2]
     assert client.get(reverse("social_services:export", args=["occupancy", "pdf"])).status_code == 404
+
+
+def test_a_municipal_expert_reimports_the_export_of_the_municipality_unchanged(service_types, municipal):
+    """Services of a provider registered at regional level keep their provider: the municipality's
+    expert may update them and re-import them, though not register new ones for that provider."""
+    regional_provider = OrganizationFactory(
+        kind=Organization.Kind.PROVIDER, name="Регионален доставчик (тест)", region=Municipality.objects.get(code="VTR04").region
+    )
+    ServiceFactory(provider=regional_provider, external_id="R-1")
+    ServiceFactory(external_id="M-1")
+    data = exchange.export_services(Service.objects.filter(municipality__code="VTR04"), "xlsx")
+    report = exchange.services_import(user=municipal, data=data, filename="export.xlsx")
+    assert report.errors == [] and report.created == 0 and report.updated == 0 and report.unchanged == 2
