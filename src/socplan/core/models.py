@@ -5,6 +5,14 @@ from django.utils.translation import gettext_lazy as _
 from .scoping import ScopePaths
 
 
+class Currency(models.TextChoices):
+    """Every amount is stored with its currency: leva before the euro changeover of 1 January 2026,
+    euro after (fixed rate 1 EUR = 1.95583 BGN)."""
+
+    BGN = "BGN", _("BGN")
+    EUR = "EUR", _("EUR")
+
+
 class BaseModel(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

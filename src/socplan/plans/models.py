@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from socplan.core.models import BaseModel
+from socplan.core.models import BaseModel, Currency
 from socplan.core.scoping import ScopePaths
 from socplan.organizations.models import Organization
 from socplan.territory.models import Municipality, Region
@@ -40,11 +40,6 @@ LEVEL_ORDER = [choice.value for choice in Level]
 
 def level_rank(level: str) -> int:
     return LEVEL_ORDER.index(level)
-
-
-class Currency(models.TextChoices):
-    BGN = "BGN", _("BGN")
-    EUR = "EUR", _("EUR")
 
 
 class Sector(models.TextChoices):

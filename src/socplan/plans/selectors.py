@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from socplan.core.scoping import scope_for, visible
+from socplan.organizations.models import Organization
 
 from .models import (
     Alignment,
@@ -20,7 +21,6 @@ from .models import (
     Plan,
     PlanVersion,
     Responsibility,
-    TargetGroup,
 )
 
 
@@ -132,16 +132,6 @@ def version_editable(*, user, version: PlanVersion) -> bool:
 # --- The tree --------------------------------------------------------------------------------
 
 
-@dataclass
-class TreeNode:
-    node: Node
-    children: list[TreeNode] = field(default_factory=list)
-
-    @property
-    def depth(self) -> int:
-        return self.node.depth
-
-
 def node_queryset(version: PlanVersion) -> QuerySet[Node]:
     return (
         Node.objects.filter(version=version)
@@ -171,28 +161,6 @@ def node_rows(*, version: PlanVersion, prefetch: bool = True) -> list[Node]:
         ordered.append(node)
         stack.extend(reversed(by_parent.get(node.pk, [])))
     return ordered
-
-
-def node_tree(*, version: PlanVersion) -> list[TreeNode]:
-    rows = node_rows(version=version)
-    items = {node.pk: TreeNode(node) for node in rows}
-    roots: list[TreeNode] = []
-    for node in rows:
-        item = items[node.pk]
-        if node.parent_id is None:
-            roots.append(item)
-        else:
-            items[node.parent_id].children.append(item)
-    return roots
-
-
-def node_get(*, user, pk: int) -> Node:
-    qs = visible(Node.objects.all(), user).select_related("version", "version__plan", "parent")
-    return get_object_or_404(qs, pk=pk)
-
-
-def target_groups() -> QuerySet[TargetGroup]:
-    return TargetGroup.objects.filter(is_active=True)
 
 
 def version_totals(*, version: PlanVersion) -> dict:
@@ -235,6 +203,7 @@ def version_diff(*, old: PlanVersion, new: PlanVersion) -> list[DiffRow]:
     old_by_key = {node.key: node for node in old_rows}
     new_keys = {node.key for node in new_rows}
     rows: list[DiffRow] = []
+    place = {node.key: index for index, node in enumerate(old_rows)}
     pending_removed = [node for node in old_rows if node.key not in new_keys]
     for node in new_rows:
         before = old_by_key.get(node.key)
@@ -242,7 +211,7 @@ def version_diff(*, old: PlanVersion, new: PlanVersion) -> list[DiffRow]:
             rows.append(DiffRow("added", None, node, []))
             continue
         # Removed nodes are shown where they stood: before the first new node that followed them.
-        while pending_removed and old_rows.index(pending_removed[0]) < old_rows.index(before):
+        while pending_removed and place[pending_removed[0].key] < place[before.key]:
             rows.append(DiffRow("removed", pending_removed.pop(0), None, []))
         changed = [name for name in DIFF_FIELDS if getattr(before, name) != getattr(node, name)]
         rows.append(DiffRow("changed" if changed else "same", before, node, changed))
@@ -363,3 +332,32 @@ def comments_public(*, version: PlanVersion) -> QuerySet[Comment]:
 
 def comments_for_moderation(*, version: PlanVersion) -> QuerySet[Comment]:
     return Comment.objects.filter(consultation__version=version).select_related("node").order_by("status", "created_at")
+
+
+# --- Organisations of a plan ---------------------------------------------------------------------
+
+
+def plan_organizations(plan: Plan) -> QuerySet[Organization]:
+    """The organisations that may lead or partner in a plan: its territory's and national ones."""
+    q = Q(region__isnull=True, municipality__isnull=True)
+    if plan.municipality_id:
+        q |= Q(municipality=plan.municipality_id) | Q(region=plan.region_id, municipality__isnull=True)
+    elif plan.region_id:
+        q |= Q(region=plan.region_id)
+    else:
+        q = Q()
+    return Organization.objects.filter(q, is_active=True).order_by("name")
+
+
+def adoption_bodies(plan: Plan) -> QuerySet[Organization]:
+    """The bodies that may adopt the plan: its owner and the councils and administrations of its territory."""
+    kinds = [Organization.Kind.MUNICIPAL_COUNCIL, Organization.Kind.REGIONAL_DEVELOPMENT_COUNCIL,
+             Organization.Kind.REGIONAL_ADMINISTRATION, Organization.Kind.MUNICIPALITY]
+    q = Q(pk=plan.owner_id)
+    if plan.municipality_id:
+        q |= Q(municipality=plan.municipality_id, kind__in=kinds)
+    if plan.region_id:
+        q |= Q(region=plan.region_id, municipality__isnull=True, kind__in=kinds)
+    if not plan.region_id:
+        q |= Q(region__isnull=True, municipality__isnull=True)
+    return Organization.objects.filter(q).order_by("kind", "name")

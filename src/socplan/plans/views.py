@@ -100,18 +100,6 @@ def _tab(request, template: str, pk: int, **extra):
     return render(request, template, context)
 
 
-def _plan_organizations(plan: Plan):
-    """The organisations that may lead or partner in a plan: its territory's and national ones."""
-    q = Q(region__isnull=True, municipality__isnull=True)
-    if plan.municipality_id:
-        q |= Q(municipality=plan.municipality_id) | Q(region=plan.region_id, municipality__isnull=True)
-    elif plan.region_id:
-        q |= Q(region=plan.region_id)
-    else:
-        q = Q()
-    return Organization.objects.filter(q, is_active=True).order_by("name")
-
-
 # --- List, create, overview ------------------------------------------------------------------------
 
 
@@ -320,7 +308,7 @@ def node_add(request, pk: int):
         default_level = after.level
     else:
         try:
-            default_level = services.tree._level_below(context["plan"], parent)
+            default_level = services.tree.level_below(context["plan"], parent)
         except ValidationError as exc:
             return _tree_response(request, context, error=_error_text(exc), focus=parent.pk if parent else None)
     form = NodeAddForm(request.POST or None, initial={"level": default_level, "revision": version.revision})
@@ -354,7 +342,7 @@ def node_edit(request, pk: int, node_pk: int):
         request.POST or None,
         initial=NodeForm.initial_for(node),
         version=context["version"],
-        organizations=_plan_organizations(plan),
+        organizations=selectors.plan_organizations(plan),
         show_sector=plan.kind == Plan.Kind.ROMA_STRATEGY,
     )
     if request.method == "POST":
@@ -401,7 +389,7 @@ def _node_panel(request, context: dict, node_pk: int) -> str:
     form = NodeForm(
         initial=NodeForm.initial_for(node),
         version=context["version"],
-        organizations=_plan_organizations(plan),
+        organizations=selectors.plan_organizations(plan),
         show_sector=plan.kind == Plan.Kind.ROMA_STRATEGY,
     )
     return render_to_string(
@@ -520,26 +508,13 @@ def update_create(request, pk: int):
     return redirect("plans:plan-detail", pk=pk)
 
 
-def _adoption_bodies(plan: Plan):
-    kinds = [Organization.Kind.MUNICIPAL_COUNCIL, Organization.Kind.REGIONAL_DEVELOPMENT_COUNCIL,
-             Organization.Kind.REGIONAL_ADMINISTRATION, Organization.Kind.MUNICIPALITY]
-    q = Q(pk=plan.owner_id)
-    if plan.municipality_id:
-        q |= Q(municipality=plan.municipality_id, kind__in=kinds)
-    if plan.region_id:
-        q |= Q(region=plan.region_id, municipality__isnull=True, kind__in=kinds)
-    if not plan.region_id:
-        q |= Q(region__isnull=True, municipality__isnull=True)
-    return Organization.objects.filter(q).order_by("kind", "name")
-
-
 @login_required
 def plan_adopt(request, pk: int):
     context = _plan_context(request, pk)
     plan, version = context["plan"], context["version"]
     if not context["can_edit"] or version.status not in (PlanVersion.Status.DRAFT, PlanVersion.Status.CONSULTATION):
         raise PermissionDenied
-    bodies = _adoption_bodies(plan)
+    bodies = selectors.adoption_bodies(plan)
     default_body = bodies.filter(kind__in=[Organization.Kind.MUNICIPAL_COUNCIL, Organization.Kind.REGIONAL_DEVELOPMENT_COUNCIL]).first()
     form = AdoptionForm(request.POST or None, bodies=bodies, initial={"body": default_body, "adopted_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
@@ -646,18 +621,18 @@ def plan_sections(request, pk: int):
     if part in SECTION_FORMS:
         editing = _item_being_edited(request, SECTION_FORMS[part][1].objects.filter(version=version))
     forms = {
-        "stakeholder": StakeholderForm(prefix="stakeholder", organizations=_plan_organizations(plan)),
+        "stakeholder": StakeholderForm(prefix="stakeholder", organizations=selectors.plan_organizations(plan)),
         "partnership": PartnershipForm(prefix="partnership"),
         "communication": CommunicationForm(prefix="communication"),
     }
     if editing is not None:
-        kwargs = {"organizations": _plan_organizations(plan)} if part == "stakeholder" else {}
+        kwargs = {"organizations": selectors.plan_organizations(plan)} if part == "stakeholder" else {}
         forms[part] = SECTION_FORMS[part][0](prefix=part, instance=editing, **kwargs)
     if request.method == "POST":
         if not context["editable"] or part not in SECTION_FORMS:
             raise PermissionDenied
         form_class, _model, save = SECTION_FORMS[part]
-        kwargs = {"organizations": _plan_organizations(plan)} if part == "stakeholder" else {}
+        kwargs = {"organizations": selectors.plan_organizations(plan)} if part == "stakeholder" else {}
         form = form_class(request.POST, prefix=part, instance=editing, **kwargs)
         forms[part] = form
         if form.is_valid():

@@ -1152,7 +1152,7 @@ def _plan_service_row(check: _RowCheck, lookups: _ServiceLookups, seen: dict[Any
         check.bad("closed_on", _("Give the date the service closed."))
     # The service's own derivations (municipality, region, licence expiry), so that the comparison
     # below sees what would be saved.
-    services._prepare(candidate)
+    services.service_derive(candidate)
     try:
         candidate.full_clean(exclude=_FOREIGN_KEYS, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:

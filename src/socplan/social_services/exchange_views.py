@@ -4,7 +4,6 @@ list the register page shows (thin views over exchange.py)."""
 from __future__ import annotations
 
 import datetime
-import urllib.parse
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -14,6 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from socplan.core.http import attachment_header
 
 from . import exchange, selectors, services, views
 from .models import ExchangeJob
@@ -50,14 +51,9 @@ class ImportForm(forms.Form):
         return upload
 
 
-def content_disposition(filename: str, fallback: str) -> str:
-    """An attachment header with the UTF-8 name (RFC 5987/6266 `filename*`) and an ASCII fallback."""
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{urllib.parse.quote(filename, safe='')}"
-
-
 def _file_response(data: bytes, fmt: str, names: tuple[str, str]) -> HttpResponse:
     response = HttpResponse(data, content_type=exchange.CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = content_disposition(f"{names[0]}.{fmt}", f"{names[1]}.{fmt}")
+    response["Content-Disposition"] = attachment_header(f"{names[0]}.{fmt}", f"{names[1]}.{fmt}")
     return response
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from socplan.core.models import BaseModel
+from socplan.core.models import BaseModel, Currency
 from socplan.core.scoping import ScopePaths
 from socplan.organizations.models import Organization
 from socplan.territory.models import Municipality, Region, Settlement
@@ -43,11 +43,6 @@ class Activity(models.TextChoices):
     RESIDENTIAL = "residential", _("residential care")
     SHELTER = "shelter", _("shelter")
     ASSISTANT = "assistant", _("assistant support")
-
-
-class Currency(models.TextChoices):
-    BGN = "BGN", _("BGN")
-    EUR = "EUR", _("EUR")
 
 
 class ServiceType(BaseModel):

@@ -6,7 +6,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -25,7 +25,8 @@ from .models import (
 )
 
 
-def _latest_occupancy():
+def latest_occupancy() -> dict:
+    """Annotations with each service's latest figure (users, waiting list, period)."""
     latest = Occupancy.objects.filter(service=OuterRef("pk")).order_by("-starts_on", "-id")
     return {
         "last_users": Subquery(latest.values("users")[:1]),
@@ -50,7 +51,7 @@ def service_list(
     qs = (
         visible(Service.objects.all(), user)
         .select_related("service_type", "provider", "municipality", "settlement", "region")
-        .annotate(**_latest_occupancy())
+        .annotate(**latest_occupancy())
     )
     if region:
         qs = qs.filter(region=region)
@@ -240,7 +241,7 @@ def catalogue(
     qs = (
         Service.objects.filter(is_published=True, status__in=Service.ACTIVE_STATUSES)
         .select_related("service_type", "provider", "municipality", "settlement")
-        .annotate(**_latest_occupancy())
+        .annotate(**latest_occupancy())
     )
     if settlement is not None:
         qs = qs.filter(municipality=settlement.municipality)
@@ -277,7 +278,3 @@ def services_per_municipality(*, region: Region | None = None, service_type=None
         row["municipality_id"]: row
         for row in qs.values("municipality_id").annotate(services=Count("id"), places=Sum("capacity"))
     }
-
-
-def latest_occupancy_date() -> datetime.date | None:
-    return Occupancy.objects.aggregate(latest=Max("starts_on"))["latest"]

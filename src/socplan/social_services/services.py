@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from socplan.core.concurrency import check_revision
 from socplan.core.exceptions import ApplicationError
 from socplan.core.scoping import scope_for
 
@@ -48,7 +49,8 @@ def _check_area(*, user, service: Service, provider_changed: bool = True) -> Non
         raise ValidationError({"provider": _("You cannot register services for this provider.")})
 
 
-def _prepare(service: Service) -> None:
+def service_derive(service: Service) -> None:
+    """Fill in what follows from the entered fields: municipality, region, licence expiry, closing date."""
     if service.settlement_id and not service.municipality_id:
         service.municipality_id = service.settlement.municipality_id
     if service.municipality_id:
@@ -77,7 +79,7 @@ def _save(service: Service) -> Service:
 @transaction.atomic
 def service_create(*, user, target_groups=None, **fields) -> Service:
     service = Service(**{name: value for name, value in fields.items() if name in SERVICE_FIELDS})
-    _prepare(service)
+    service_derive(service)
     _check_area(user=user, service=service)
     _save(service)
     if target_groups is not None:
@@ -94,7 +96,7 @@ def service_update(*, user, service: Service, target_groups=None, **fields) -> S
     for name, value in fields.items():
         if name in SERVICE_FIELDS:
             setattr(service, name, value)
-    _prepare(service)
+    service_derive(service)
     _check_area(user=user, service=service, provider_changed=service.provider_id != original_provider)
     _save(service)
     if target_groups is not None:
@@ -190,11 +192,8 @@ def card_save(
         .filter(service=service, period_start=period_start, period_end=period_end)
         .first()
     ) or ServiceCard(service=service, variant=variant, period_start=period_start, period_end=period_end)
-    if card.pk and expected_revision is not None and card.revision != expected_revision:
-        raise ApplicationError(
-            _("Someone else has changed %(what)s since you opened it. Your change was not saved: reload to see their "
-              "version, then make your change again.") % {"what": _("this card")}
-        )
+    if card.pk:
+        check_revision(current=card.revision, expected=expected_revision, what=_("this card"))
     if card.status == ServiceCard.Status.SUBMITTED:
         raise ApplicationError(_("The card was submitted; it can no longer be changed."))
     errors = card_validate(variant, data) if submit else {}

@@ -418,7 +418,7 @@ def catalogue(request):
 def public_service(request, pk: int):
     service = get_object_or_404(
         Service.objects.filter(is_published=True).select_related("service_type", "provider", "municipality", "settlement")
-        .annotate(**selectors._latest_occupancy()),
+        .annotate(**selectors.latest_occupancy()),
         pk=pk,
     )
     service.free = selectors.free_places(service)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import urllib.parse
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,6 +26,8 @@ from django.utils.formats import number_format
 from django.utils.text import capfirst
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
+
+from socplan.core.http import attachment_header
 
 from .. import selectors
 from ..models import (
@@ -644,10 +645,7 @@ def content_disposition(filename: str) -> str:
     """An attachment header: the UTF-8 name (RFC 5987/6266 `filename*`) and an ASCII fallback."""
     fallback = unicodedata.normalize("NFKD", transliterate(filename)).encode("ascii", "ignore").decode()
     fallback = re.sub(r"[^A-Za-z0-9._-]+", "_", fallback).strip("_") or "download"
-    if fallback == filename:
-        return f'attachment; filename="{filename}"'
-    quoted = urllib.parse.quote(filename, safe="")
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quoted}"
+    return attachment_header(filename, fallback)
 
 
 

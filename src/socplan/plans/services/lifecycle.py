@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from socplan.core.concurrency import check_revision
 from socplan.core.exceptions import ApplicationError
 from socplan.core.scoping import scope_for
 from socplan.organizations.models import Organization
@@ -29,7 +30,7 @@ from ..models import (
     Stage,
     StakeholderRole,
 )
-from .tree import check_revision, editable_version, touch
+from .tree import editable_version, touch
 
 PLAN_FIELDS = ("kind", "title", "region", "municipality", "owner", "period_start", "period_end", "implements", "levels")
 

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from socplan.core.concurrency import check_revision
 from socplan.core.exceptions import ApplicationError
 from socplan.organizations.models import Organization
 
@@ -58,17 +59,6 @@ def editable_version(*, user, version: PlanVersion) -> PlanVersion:
             _("This version is no longer a draft. An adopted plan is changed only through an update (актуализация).")
         )
     return locked
-
-
-def check_revision(*, current: int, expected: int | None, what: str = "") -> None:
-    if expected is not None and int(expected) != current:
-        raise ApplicationError(
-            _(
-                "Someone else has changed %(what)s since you opened it. Your change was not saved: "
-                "reload to see their version, then make your change again."
-            )
-            % {"what": what or _("this plan")}
-        )
 
 
 def touch(version: PlanVersion) -> None:
@@ -119,7 +109,7 @@ def _check_levels(*, plan: Plan, level: str, parent: Node | None, children_level
             )
 
 
-def _level_below(plan: Plan, parent: Node | None) -> str:
+def level_below(plan: Plan, parent: Node | None) -> str:
     levels = plan.used_levels
     if parent is None:
         return levels[0]
@@ -184,7 +174,7 @@ def node_add(
         if parent is not None and parent.version_id != version.pk:
             raise ValidationError(_("The element belongs to another plan."))
         position = Node.objects.filter(version=version, parent=parent).count()
-        level = level or _level_below(plan, parent)
+        level = level or level_below(plan, parent)
     _check_levels(plan=plan, level=level, parent=parent)
     node = Node(version=version, parent=parent, level=level, position=position, title=(title or "").strip(), number="")
     for name, value in fields.items():
@@ -297,7 +287,7 @@ def _shift_levels(*, plan: Plan, node: Node, new_parent: Node | None) -> list[No
     as many steps as needed (all of the subtree by the same steps). Refused below an activity."""
     if new_parent is None or level_rank(node.level) > level_rank(new_parent.level):
         return []
-    steps = level_rank(_level_below(plan, new_parent)) - level_rank(node.level)
+    steps = level_rank(level_below(plan, new_parent)) - level_rank(node.level)
     subtree = list(Node.objects.filter(pk__in=_subtree_ids(node)))
     for item in subtree:
         rank = level_rank(item.level) + steps
