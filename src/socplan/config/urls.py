@@ -24,6 +24,7 @@ urlpatterns = [
     path("organizations/", include("socplan.organizations.urls")),
     path("plans/", include("socplan.plans.urls")),
     path("services/", include("socplan.social_services.urls")),
+    path("monitoring/", include("socplan.monitoring.urls")),
 ]
 
 admin.site.site_header = "socplan"

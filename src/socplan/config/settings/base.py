@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "socplan.organizations",
     "socplan.plans",
     "socplan.social_services",
+    "socplan.monitoring",
 ]
 
 MIDDLEWARE = [
@@ -219,6 +220,8 @@ if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBa
     EMAIL_FILE_PATH = str(DATA_DIR / "mail")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="socplan <noreply@socplan.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address people reach socplan at, for links in e-mails sent by the background worker.
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 
 # --- Background jobs (Celery) -------------------------------------------------------------------
 # Embedded default: a queue in the data folder served by the local worker that ./run demo starts;

@@ -8,4 +8,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "socplan.core.tasks.clear_expired_sessions_task",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Every morning at 07:30 (Europe/Sofia): remind respondents of reports due soon or overdue.
+    "monitoring-reminders": {
+        "task": "socplan.monitoring.tasks.reminders_send_task",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }

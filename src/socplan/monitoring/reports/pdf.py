@@ -1,0 +1,67 @@
+"""The regional monitoring report as a PDF, printed by WeasyPrint from HTML with the same content as
+the Word document (the same `RegionalReport`, the same charts)."""
+
+from __future__ import annotations
+
+import base64
+import logging
+
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
+
+from socplan.core.exceptions import ApplicationError
+from socplan.plans.exports.common import _page_parts
+from socplan.plans.exports.pdf import _css_string
+
+from .charts import Chart, report_charts
+from .data import RegionalReport, round_report_data
+
+
+def page_css() -> str:
+    """The footer "стр. 3 от 12" as CSS content (page counters between the translated words)."""
+    counters = {"PAGE": "counter(page)", "NUMPAGES": "counter(pages)"}
+    return " ".join(counters[text] if is_field else _css_string(text) for is_field, text in _page_parts())
+
+
+def regional_report_html(data: RegionalReport, *, charts: list[Chart] | None = None) -> str:
+    """The HTML the PDF is printed from (self-contained: the charts are inlined as data: URLs)."""
+    charts = report_charts(data) if charts is None else charts
+    return render_to_string(
+        "monitoring/report/regional.html",
+        {
+            "data": data,
+            "labels": data.labels,
+            "charts": [
+                {"title": chart.title, "src": "data:image/png;base64," + base64.b64encode(chart.png).decode("ascii")}
+                for chart in charts
+            ],
+            "page_css": page_css(),
+            "language": get_language() or "bg",
+        },
+    )
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Print HTML with WeasyPrint, imported here as the plan exports do: it needs Pango from the
+    system, and the rest of the application must keep working on a server without it."""
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError) as error:
+        raise ApplicationError(
+            "Експортът в PDF не е достъпен: на сървъра липсва WeasyPrint или библиотеката Pango. "
+            "Изтеглете документа като DOCX. / PDF export is unavailable: WeasyPrint or the Pango "
+            f"library is missing on the server. Download the DOCX instead. ({error})"
+        ) from error
+    # WeasyPrint logs every layout step and fontTools every subsetting step at INFO.
+    for name in ("weasyprint.progress", "fontTools"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    return HTML(string=html).write_pdf()
+
+
+def regional_report_pdf(data: RegionalReport, *, charts: list[Chart] | None = None) -> bytes:
+    """The regional report of a round (from `round_report_data`) as a PDF."""
+    return html_to_pdf(regional_report_html(data, charts=charts))
+
+
+def round_report_pdf(round) -> bytes:
+    return regional_report_pdf(round_report_data(round))
