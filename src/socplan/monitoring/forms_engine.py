@@ -93,13 +93,26 @@ def item_map(schema: dict) -> dict[str, dict]:
 
 def schema_check(schema: dict) -> dict:
     """Check a template's schema and return it; raise SchemaError naming the first mistake."""
+    try:
+        return _schema_check(schema)
+    except SchemaError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError) as error:
+        raise SchemaError(_("The form is malformed: %(error)s") % {"error": error}) from None
+
+
+def _schema_check(schema: dict) -> dict:
     if not isinstance(schema, dict) or not isinstance(schema.get("sections"), list) or not schema["sections"]:
         raise SchemaError(_("A form needs at least one section."))
     seen: set[str] = set()
     for s_index, section in enumerate(schema["sections"], 1):
         if not isinstance(section, dict) or not str(section.get("title", "")).strip():
             raise SchemaError(_("Section %(n)s has no title.") % {"n": s_index})
+        if not isinstance(section.get("items", []), list):
+            raise SchemaError(_("Section %(n)s has no list of fields.") % {"n": s_index})
         for item in section.get("items", []):
+            if not isinstance(item, dict):
+                raise SchemaError(_("Section %(n)s holds something that is not a field.") % {"n": s_index})
             _item_check(item, seen, section["title"])
     questions = item_map(schema)
     for rule in schema.get("rules", []):
@@ -109,8 +122,9 @@ def schema_check(schema: dict) -> dict:
         table = questions.get(rule.get("table", ""))
         if table is None or table["type"] != "table":
             raise SchemaError(_("The rule “%(rule)s” names no table of this form.") % {"rule": kind})
-        if rule.get("column") not in {c["key"] for c in table["columns"]}:
-            raise SchemaError(_("The rule “%(rule)s” names no column of the table “%(table)s”.") % {"rule": kind, "table": table["label"]})
+        numeric = {c["key"] for c in table["columns"] if c["type"] in ("integer", "number")}
+        if rule.get("column") not in numeric:
+            raise SchemaError(_("The rule “%(rule)s” names no number column of the table “%(table)s”.") % {"rule": kind, "table": table["label"]})
         target = questions.get(rule.get("question", ""))
         if target is None or target["type"] not in ("integer", "number"):
             raise SchemaError(_("The rule “%(rule)s” must name a number question of this form.") % {"rule": kind})
@@ -140,13 +154,17 @@ def _item_check(item: dict, seen: set[str], section_title: str) -> None:
             column_keys.add(ckey)
             if column.get("type") not in COLUMN_TYPES:
                 raise SchemaError(_("The column “%(column)s” of “%(key)s” has an unknown type.") % {**where, "column": ckey})
+            if not str(column.get("label", "")).strip():
+                raise SchemaError(_("The column “%(column)s” of “%(key)s” has no label.") % {**where, "column": ckey})
             _choices_check(column, where)
+        numeric = {c["key"] for c in columns if c["type"] in ("integer", "number")}
         for rule in item.get("row_rules", []):
-            if rule.get("type") not in ROW_RULES or rule.get("left") not in column_keys or rule.get("right") not in column_keys:
-                raise SchemaError(_("A row rule of the table “%(key)s” names unknown columns.") % where)
+            if rule.get("type") not in ROW_RULES or rule.get("left") not in numeric or rule.get("right") not in numeric:
+                raise SchemaError(_("A row rule of the table “%(key)s” must compare two number columns.") % where)
         if item.get("prefill") and item["prefill"] not in TABLE_PREFILLS:
             raise SchemaError(_("The table “%(key)s” has an unknown prefill source.") % where)
-        if int(item.get("min_rows", 0)) > int(item.get("max_rows", MAX_ROWS)):
+        low, high = int(item.get("min_rows") or 0), int(item.get("max_rows") or MAX_ROWS)
+        if low < 0 or low > high:
             raise SchemaError(_("The table “%(key)s” needs more rows than it allows.") % where)
         return
     if kind not in QUESTION_TYPES:
@@ -154,11 +172,20 @@ def _item_check(item: dict, seen: set[str], section_title: str) -> None:
     _choices_check(item, where)
     if item.get("prefill") and item["prefill"] not in QUESTION_PREFILLS:
         raise SchemaError(_("The field “%(key)s” has an unknown prefill source.") % where)
+    numeric_prefills = ("municipality.population", "services.count", "services.capacity", "services.users")
+    if item.get("prefill") in numeric_prefills and kind not in ("integer", "number"):
+        raise SchemaError(_("The field “%(key)s” is filled with a number, so it must be a number field.") % where)
+    if item.get("indicator") and kind not in ("integer", "number"):
+        raise SchemaError(_("Only a number field can give an indicator's value (“%(key)s”).") % where)
 
 
 def _choices_check(item: dict, where: dict) -> None:
-    if item.get("type") == "choice" and not [c for c in item.get("choices", []) if str(c).strip()]:
-        raise SchemaError(_("The choice field “%(key)s” lists no choices.") % where)
+    if item.get("type") == "choice":
+        choices = item.get("choices")
+        if not isinstance(choices, list) or not [c for c in choices if str(c).strip()]:
+            raise SchemaError(_("The choice field “%(key)s” lists no choices.") % where)
+        if len({str(c).strip().lower() for c in choices}) != len(choices):
+            raise SchemaError(_("The choice field “%(key)s” lists a choice twice.") % where)
     for bound in ("min", "max"):
         if bound in item and item[bound] not in (None, ""):
             try:
@@ -303,7 +330,7 @@ def check(schema: dict, raw_answers: dict, *, for_submit: bool) -> Checked:
                 errors.append(FieldError(key, _("A table holds at most %(n)s rows.") % {"n": MAX_ROWS}, None))
             answers[key] = clean_rows
             if for_submit:
-                low, high = int(item.get("min_rows", 0)), int(item.get("max_rows", MAX_ROWS))
+                low, high = int(item.get("min_rows") or 0), int(item.get("max_rows") or MAX_ROWS)
                 if len(clean_rows) < low:
                     errors.append(FieldError(key, _("Fill at least %(n)s rows.") % {"n": low}))
                 if len(clean_rows) > high:
@@ -361,6 +388,34 @@ def _form_rules(schema: dict, answers: dict) -> list[FieldError]:
         if rule["type"] == "sum_lte" and total > expected:
             errors.append(FieldError(rule["question"], rule.get("message") or _("The sum of “%(column)s” in “%(table)s” (%(sum)s) is more than “%(question)s” (%(value)s).") % names))
     return errors
+
+
+def protect(schema: dict, raw: dict, stored: dict) -> dict:
+    """What the respondent may not change, taken from the stored answers instead of the browser:
+    read-only questions and cells, and the origin ("_ref") of prefilled rows. A row whose "_ref" is
+    not one of the stored rows loses it (so a forged reference can never point a row at an
+    indicator or a service); a read-only cell of a row added by the respondent stays empty."""
+    result = dict(raw)
+    for _section, item in items(schema):
+        key = item["key"]
+        if item["type"] == "table":
+            stored_rows = {str(r.get("_ref")): r for r in stored.get(key) or [] if isinstance(r, dict) and r.get("_ref")}
+            readonly = [c["key"] for c in item["columns"] if c.get("readonly")]
+            rows = []
+            for row in raw.get(key) or []:
+                if not isinstance(row, dict):
+                    continue
+                row = dict(row)
+                origin = stored_rows.get(str(row.get("_ref") or ""))
+                if origin is None:
+                    row.pop("_ref", None)
+                for column in readonly:
+                    row[column] = origin.get(column) if origin is not None else None
+                rows.append(row)
+            result[key] = rows
+        elif item.get("readonly"):
+            result[key] = stored.get(key)
+    return result
 
 
 def from_post(schema: dict, data) -> dict:

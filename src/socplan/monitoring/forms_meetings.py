@@ -17,8 +17,9 @@ from socplan.plans.models import Level, PlanVersion
 
 from .models import AgendaItem, Attendance, Deadline, Decision, Evaluation, Finding, FollowUp, Meeting
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+# Dates are typed dd.mm.yyyy (as the minutes write them), whatever the browser's own locale is.
+DATE = forms.DateInput(format="%d.%m.%Y", attrs={"placeholder": _("dd.mm.yyyy"), "inputmode": "numeric", "size": 10})
+TIME = forms.TimeInput(format="%H:%M", attrs={"placeholder": _("hh:mm"), "inputmode": "numeric", "size": 5})
 
 # The levels of a plan a finding is written about (the evaluation looks at goals, not activities).
 GOAL_LEVELS = (Level.PRIORITY, Level.GENERAL_GOAL, Level.SPECIFIC_GOAL)

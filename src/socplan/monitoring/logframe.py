@@ -23,6 +23,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from socplan.plans import selectors as plan_selectors
@@ -320,14 +321,10 @@ def _actual_text(row: LogframeRow, actual: PeriodValue) -> str:
 
 
 def _status_text(row: LogframeRow) -> list[str]:
-    lines = [capital(row.status_label)]
+    lines = [capfirst(row.status_label)]
     if row.progress is not None and row.progress.percent is not None:
         lines.append(f"{fmt_number(row.progress.percent, 1)}\u00a0%")
     return lines
-
-
-def capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _labels() -> dict[str, str]:
@@ -413,9 +410,10 @@ def logframe_xlsx(plan: Plan, version: PlanVersion, rows: list[LogframeRow]) -> 
     wrap = Alignment(wrap_text=True, vertical="top")
     heading_fill = PatternFill("solid", fgColor="D9D9D9")
     group_fill = PatternFill("solid", fgColor="EDEDED")
-    for number, line in enumerate(_heading(plan, version, rows), start=1):
+    heading = _heading(plan, version, rows)
+    for number, line in enumerate(heading, start=1):
         sheet.cell(row=number, column=1, value=line).font = bold if number == 1 else Font()
-    top = len(_heading(plan, version, rows)) + 2
+    top = len(heading) + 2
     for column, (name, width) in enumerate(headers, start=1):
         cell = sheet.cell(row=top, column=column, value=name)
         cell.font, cell.fill = bold, heading_fill

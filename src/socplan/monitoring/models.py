@@ -94,7 +94,8 @@ class Indicator(BaseModel):
     owner = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     history = HistoricalRecords()
 
-    scope_paths = ScopePaths(region="region", municipality="municipality", organization="owner")
+    # The indicators of a published plan are read by everyone who reads the plan.
+    scope_paths = ScopePaths(region="region", municipality="municipality", organization="owner", published="plan__is_public")
 
     class Meta:
         verbose_name = _("indicator")
@@ -144,7 +145,10 @@ class Target(BaseModel):
     value = models.DecimalField(_("target value"), **NUMBER)
     history = HistoricalRecords()
 
-    scope_paths = ScopePaths(region="indicator__region", municipality="indicator__municipality", organization="indicator__owner")
+    scope_paths = ScopePaths(
+        region="indicator__region", municipality="indicator__municipality", organization="indicator__owner",
+        published="indicator__plan__is_public",
+    )
 
     class Meta:
         verbose_name = _("target")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db.models import Q
+from django.utils import translation
 
 from socplan.organizations.models import Organization
 from socplan.plans.models import Plan, TargetGroup
@@ -208,7 +209,12 @@ def previous_answers(submission: Submission) -> dict:
 
 
 def prefill(submission: Submission) -> dict:
-    """The answers a new form starts with."""
+    """The answers a new form starts with (in Bulgarian, the language of the templates' choices)."""
+    with translation.override("bg"):
+        return _prefill(submission)
+
+
+def _prefill(submission: Submission) -> dict:
     ctx = Context(submission)
     schema = submission.assignment.template.schema
     previous = None

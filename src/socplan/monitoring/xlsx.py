@@ -363,9 +363,9 @@ def _write_meta(meta, template, schema: dict, names: dict[str, str], lists: _Lis
         )
     for number, values in enumerate(rows, start=1):
         for column, value in enumerate(values, start=1):
-            cell = meta.cell(row=number, column=column, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"
+            if value != "":
+                cell = meta.cell(row=number, column=column, value=value)
+                cell.data_type = "s" if isinstance(value, str) else cell.data_type
 
 
 # --- Reading --------------------------------------------------------------------------------------

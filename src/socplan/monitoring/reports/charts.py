@@ -60,21 +60,24 @@ def indicator_charts(data: RegionalReport) -> list[bytes]:
     for start in range(0, len(rows), INDICATORS_PER_CHART):
         chunk = rows[start : start + INDICATORS_PER_CHART]
         with matplotlib.rc_context(FONT):
-            figure = _figure(16, 3 + 0.55 * len(chunk))
+            figure = _figure(16, 3.6 + 0.55 * len(chunk))
             axes = figure.add_subplot()
             names = [_short(row.name) for row in reversed(chunk)]
             values = [min(float(row.progress.percent), PROGRESS_CAP) for row in reversed(chunk)]
             values = [max(value, -10) for value in values]
             colours = [STATUS_COLOURS[row.status] for row in reversed(chunk)]
             positions = range(len(chunk))
-            axes.barh(positions, [100] * len(chunk), color="#EEEEEE", height=0.75, label=_("expected by the end of the period"))
+            axes.barh(positions, [100] * len(chunk), color="#EEEEEE", height=0.75, label=_("value expected by the end of the period (100 %)"))
             axes.barh(positions, values, color=colours, height=0.45)
             for position, row in zip(positions, reversed(chunk)):
                 axes.text(min(float(row.progress.percent), PROGRESS_CAP) + 2, position, row.percent, va="center", fontsize=7)
             axes.set_yticks(list(positions), names)
-            axes.axvline(at_risk, color=STATUS_COLOURS["at_risk"], linestyle="--", linewidth=0.8)
-            axes.axvline(on_track, color=STATUS_COLOURS["on_track"], linestyle="--", linewidth=0.8)
+            axes.axvline(at_risk, color=STATUS_COLOURS["at_risk"], linestyle="--", linewidth=0.8,
+                         label=_("at risk from %(percent)s %%") % {"percent": at_risk})
+            axes.axvline(on_track, color=STATUS_COLOURS["on_track"], linestyle="--", linewidth=0.8,
+                         label=_("on track from %(percent)s %%") % {"percent": on_track})
             axes.axvline(100, color="#424242", linewidth=0.8)
+            figure.legend(loc="outside lower center", ncols=3, frameon=False)
             axes.set_xlim(min(0, min(values) - 5), PROGRESS_CAP + 25)
             axes.set_xlabel(_("Progress towards the value expected by the end of the period, %"))
             axes.spines[["top", "right"]].set_visible(False)
@@ -114,13 +117,13 @@ def occupancy_chart(data: RegionalReport) -> bytes | None:
     if not rows:
         return None
     with matplotlib.rc_context(FONT):
-        figure = _figure(16, 3 + 0.55 * len(rows))
+        figure = _figure(16, 3.6 + 0.55 * len(rows))
         axes = figure.add_subplot()
         positions = list(range(len(rows)))[::-1]
         axes.barh([p + 0.2 for p in positions], [row.capacity for row in rows], height=0.4, color=GREY, label=_("Places"))
         axes.barh([p - 0.2 for p in positions], [row.users for row in rows], height=0.4, color="#1E88E5", label=_("Users"))
         axes.set_yticks(positions, [_short(row.municipality, 30) for row in rows])
-        axes.legend(loc="lower right", frameon=False)
+        figure.legend(loc="outside lower center", ncols=2, frameon=False)
         axes.spines[["top", "right"]].set_visible(False)
         return _render(figure)
 

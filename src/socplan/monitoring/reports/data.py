@@ -27,7 +27,15 @@ from django.utils.translation import gettext as _
 
 from socplan.core.exceptions import ApplicationError
 from socplan.plans import selectors as plan_selectors
-from socplan.plans.exports.common import Block, blocks, clean, fmt_date, fmt_number, fmt_period, node_heading_text
+from socplan.plans.exports.common import (
+    Block,
+    blocks,
+    clean,
+    fmt_date,
+    fmt_number,
+    fmt_period,
+    node_heading_text,
+)
 from socplan.plans.models import LEVEL_ORDER, Node, Plan, PlanVersion
 from socplan.social_services.gap import gap_analysis, region_summary
 from socplan.social_services.models import Occupancy, Service

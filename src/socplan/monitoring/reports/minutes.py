@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 from django.utils.formats import date_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from socplan.organizations.models import Membership, Organization
@@ -178,7 +178,8 @@ def _opening(meeting: Meeting, members: int, present: int, guests: int) -> list[
     the attendance (document 002's first two paragraphs)."""
     body = meeting.body.name
     date = long_date(meeting.date)
-    place = _lines(meeting.place)[0] if meeting.place.strip() else ""
+    # The first line of the place (the institution, not the street address), without its comma.
+    place = _lines(meeting.place)[0].rstrip(",;. ") if meeting.place.strip() else ""
     values = {"date": date, "body": body, "place": place}
     if meeting.starts_at and place:
         first = _("Today, %(date)s, at %(time)s, a meeting of %(body)s was held in %(place)s.") % {**values, "time": _time(meeting.starts_at)}
@@ -204,7 +205,11 @@ def _opening(meeting: Meeting, members: int, present: int, guests: int) -> list[
         second = _("An invitation with a draft agenda was sent for the meeting on %(date)s.") % {"date": fmt_date(meeting.invitation_date)}
     counts = {"present": present, "members": members, "guests": guests}
     if guests:
-        attended = _("%(present)s of the %(members)s members of the body and %(guests)s guests attended the meeting") % counts
+        attended = ngettext(
+            "%(present)s of the %(members)s members of the body and %(guests)s guest attended the meeting",
+            "%(present)s of the %(members)s members of the body and %(guests)s guests attended the meeting",
+            guests,
+        ) % counts
     else:
         attended = _("%(present)s of the %(members)s members of the body attended the meeting") % counts
     attended += " " + _("(Appendix No. 1 – Attendance list, an integral part of these minutes).")

@@ -309,12 +309,15 @@ def national_summary_docx(data: NationalSummary) -> bytes:
     return _NationalWriter(data).render()
 
 
+# Column widths in mm (160: A4 portrait less the margins).
+_WIDTHS = {
+    "reports": (34, 14, 16, 16, 16, 18, 15, 15, 16),
+    "indicators": (44, 22, 22, 22, 22, 22),
+    "services": (50, 25, 25, 25, 25),
+}
+
+
 class _NationalWriter(ReportWriter):
-    WIDTHS = {
-        "reports": [34, 14, 16, 16, 16, 18, 15, 15, 16],
-        "indicators": [44, 22, 22, 22, 22, 22],
-        "services": [50, 25, 25, 25, 25],
-    }
 
     def render(self) -> bytes:
         data = self.data
@@ -329,7 +332,7 @@ class _NationalWriter(ReportWriter):
         columns, titles = _columns(), _table_titles()
         for key, names in TABLES:
             self.heading(titles[key])
-            table = self.table([columns[name] for name in names], self.WIDTHS[key], right=tuple(range(1, len(names))))
+            table = self.table([columns[name] for name in names], _WIDTHS[key], right=tuple(range(1, len(names))))
             for row in [*data.rows, data.total]:
                 cells = _cells(row)
                 table.add([[str(cells[name])] for name in names], bold=row is data.total)

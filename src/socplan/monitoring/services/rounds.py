@@ -277,7 +277,7 @@ def submission_save(*, user, submission: Submission, raw: dict, expected_revisio
     submission = _locked(submission)
     _fillable(user, submission, expected_revision)
     schema = submission.assignment.template.schema
-    checked = forms_engine.check(schema, raw, for_submit=False)
+    checked = forms_engine.check(schema, forms_engine.protect(schema, raw, submission.answers), for_submit=False)
     submission.answers = _keep_files(schema, checked.answers, submission)
     if submission.status == Submission.Status.NOT_STARTED:
         submission.status = Submission.Status.DRAFT
@@ -293,7 +293,8 @@ def submission_submit(*, user, submission: Submission, raw: dict | None = None, 
     submission = _locked(submission)
     _fillable(user, submission, expected_revision)
     schema = submission.assignment.template.schema
-    checked = forms_engine.check(schema, submission.answers if raw is None else raw, for_submit=True)
+    raw = submission.answers if raw is None else forms_engine.protect(schema, raw, submission.answers)
+    checked = forms_engine.check(schema, raw, for_submit=True)
     submission.answers = _keep_files(schema, checked.answers, submission)
     if checked.errors:
         checked = forms_engine.check(schema, submission.answers, for_submit=True)
@@ -371,13 +372,18 @@ def values_from_submission(*, submission: Submission, user) -> int:
     by_code = {}
     if plan is not None:
         by_code = {i.code: i.pk for i in Indicator.objects.filter(plan=plan).exclude(code="")}
+    allowed = set(Indicator.objects.filter(plan=plan).values_list("pk", flat=True)) if plan is not None else set()
     for _section, item in forms_engine.items(schema):
         answer = submission.answers.get(item["key"])
         if item["type"] == "table":
+            if item.get("prefill") != "indicators":
+                continue
             for row in answer or []:
-                ref = str(row.get("_ref", ""))
-                if ref.startswith("indicator:") and row.get("value") not in (None, ""):
-                    found[int(ref.split(":", 1)[1])] = (Decimal(str(row["value"])), str(row.get("comment") or ""))
+                kind, _sep, ident = str(row.get("_ref", "")).partition(":")
+                if kind != "indicator" or not ident.isdigit() or int(ident) not in allowed:
+                    continue
+                if row.get("value") not in (None, ""):
+                    found[int(ident)] = (Decimal(str(row["value"])), str(row.get("comment") or ""))
         elif item.get("indicator") and answer not in (None, "") and item["indicator"] in by_code:
             found[by_code[item["indicator"]]] = (Decimal(str(answer)), "")
     indicators = {
@@ -479,7 +485,8 @@ def submission_upload(*, user, submission: Submission, file, expected_revision: 
     except WorkbookError as error:
         raise ValidationError({"file": list(error.errors)}) from None
     file.seek(0)
-    checked = forms_engine.check(submission.assignment.template.schema, raw, for_submit=False)
+    schema = submission.assignment.template.schema
+    checked = forms_engine.check(schema, forms_engine.protect(schema, raw, submission.answers), for_submit=False)
     submission.answers = _keep_files(submission.assignment.template.schema, checked.answers, submission)
     if submission.status == Submission.Status.NOT_STARTED:
         submission.status = Submission.Status.DRAFT

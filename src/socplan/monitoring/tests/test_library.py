@@ -179,7 +179,7 @@ def test_a_broken_schema_gives_an_error_naming_the_file_and_loads_nothing(db, tm
          "legal_base"),
         ({"code": "x", "version": 1, "name": "X", "respondent": "any", "schema": {"sections": []}}, ""),
         ({"code": "x", "version": 1, "name": "X", "respondent": "any",
-          "schema": {"sections": [{"title": "Общо", "items": ["брой"]}]}}, "malformed"),
+          "schema": {"sections": [{"title": "Общо", "items": ["брой"]}]}}, "not a field"),
     ],
     ids=["json", "not-an-object", "missing-key", "version", "unknown-key", "empty-schema", "malformed"],
 )

@@ -10,7 +10,12 @@ from django.urls import reverse
 from socplan.conftest import _assign, client_for
 from socplan.monitoring.models import AgendaItem, Attendance, Decision, FollowUp, Meeting
 from socplan.organizations.models import Membership, Organization, RoleAssignment
-from socplan.organizations.tests.factories import AppointmentFactory, BodyFactory, MembershipFactory, UserFactory
+from socplan.organizations.tests.factories import (
+    AppointmentFactory,
+    BodyFactory,
+    MembershipFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -303,3 +303,32 @@ def test_file_checks_and_reminders(setup, regional, municipal, vtr_admin_org, vt
     )
     submission.refresh_from_db()
     assert submission.status == Submission.Status.SUBMITTED
+
+
+def test_what_the_respondent_may_not_change(setup, regional, municipal, vtr_admin_org, vtr_municipality_org):
+    """Read-only cells and the origin of prefilled rows come from socplan, not from the browser."""
+    round = services.round_create(
+        user=regional, name="R", organizer=vtr_admin_org, plan=setup["plan"], period_start=datetime.date(2016, 1, 1),
+        period_end=datetime.date(2016, 12, 31), deadlines=[(Deadline.Kind.SUBMISSION, "Доклади", datetime.date(2099, 1, 1))],
+    )
+    services.assignments_add(user=regional, round=round, template=setup["template"], respondents=[vtr_municipality_org])
+    services.round_open(user=regional, round=round)
+    submission = Submission.objects.get(assignment__round=round)
+    other = Indicator.objects.create(plan=PlanFactory(regional=True), code="9", name="Чужд индикатор")
+    ref = f"service:{setup['service'].pk}"
+    raw = {
+        "team": "Екип", "users_total": "5",
+        "services": [{"_ref": ref, "name": "Преименувана", "capacity": "999", "users": "5"}],
+        "indicators": [{"_ref": f"indicator:{other.pk}", "code": "9", "value": "77"},
+                       {"_ref": f"indicator:{setup['indicator'].pk}", "code": "X", "value": "12"}],
+    }
+    checked = services.submission_submit(user=municipal, submission=submission, raw=raw)
+    assert checked.ok, checked.errors
+    submission.refresh_from_db()
+    row = submission.answers["services"][0]
+    assert row["capacity"] == "20" and row["name"] == setup["service"].name
+    # The forged reference was dropped; the real one keeps its read-only code.
+    assert "_ref" not in submission.answers["indicators"][0] and submission.answers["indicators"][1]["code"] == "1.1"
+    services.submission_accept(user=regional, submission=submission)
+    assert not Value.objects.filter(indicator=other).exists()
+    assert Value.objects.get(indicator=setup["indicator"]).value == Decimal("12")

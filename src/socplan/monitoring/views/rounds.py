@@ -31,6 +31,20 @@ from ..models import Deadline, FormTemplate, Report, Round, Submission, Submissi
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def _readable(user, round: Round) -> bool:
+    """The round's page: its managers, and the national experts (who read everything)."""
+    from socplan.core.scoping import scope_for
+
+    return selectors.round_can_manage(user=user, round=round) or scope_for(user).read.everything
+
+
+def _managed(user, pk: int) -> Round:
+    round = selectors.round_get(user=user, pk=pk)
+    if not selectors.round_can_manage(user=user, round=round):
+        raise PermissionDenied
+    return round
+
+
 def _error_text(exc) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
@@ -143,12 +157,12 @@ def round_edit(request, pk: int):
 def round_detail(request, pk: int):
     round = selectors.round_get(user=request.user, pk=pk)
     manage = selectors.round_can_manage(user=request.user, round=round)
-    if not manage:
+    if not manage and not _readable(request.user, round):
         # A respondent reaches the round through their own reports only.
         raise Http404
     board = selectors.completeness(round=round)
     assign_form = None
-    if round.status != Round.Status.CLOSED:
+    if manage and round.status != Round.Status.CLOSED:
         templates = selectors.template_list()
         chosen = request.GET.get("template")
         template = templates.filter(pk=chosen).first() if chosen and chosen.isdigit() else None
@@ -165,6 +179,7 @@ def round_detail(request, pk: int):
             "board": board,
             "assign_form": assign_form,
             "reports": selectors.reports_of(round=round)[:10],
+            "manage": manage,
             "today": timezone.localdate(),
             "state_labels": STATE_LABELS,
         },
@@ -185,7 +200,7 @@ STATE_LABELS = {
 @login_required
 @require_POST
 def round_assign(request, pk: int):
-    round = selectors.round_get(user=request.user, pk=pk)
+    round = _managed(request.user, pk)
     templates = selectors.template_list()
     template = templates.filter(pk=request.POST.get("template") or 0).first()
     if template is None:
@@ -200,7 +215,7 @@ def round_assign(request, pk: int):
             user=request.user, round=round, template=template, respondents=list(form.cleaned_data["respondents"]),
             needs_council_decision=form.cleaned_data["needs_council_decision"], per_service=form.cleaned_data["per_service"],
         )
-    except (ValidationError, ApplicationError, PermissionDenied) as exc:
+    except (ValidationError, ApplicationError) as exc:
         messages.error(request, _error_text(exc))
     else:
         messages.success(request, _("%(n)s forms were assigned.") % {"n": created})
@@ -210,7 +225,7 @@ def round_assign(request, pk: int):
 @login_required
 @require_POST
 def round_action(request, pk: int, action: str):
-    round = selectors.round_get(user=request.user, pk=pk)
+    round = _managed(request.user, pk)
     try:
         if action == "open":
             services.round_open(user=request.user, round=round)
@@ -220,7 +235,7 @@ def round_action(request, pk: int, action: str):
             messages.success(request, _("The round is closed: reports can no longer be changed."))
         else:
             raise Http404
-    except (ValidationError, ApplicationError, PermissionDenied) as exc:
+    except (ValidationError, ApplicationError) as exc:
         messages.error(request, _error_text(exc))
     return redirect("monitoring:round_detail", pk=pk)
 
@@ -228,7 +243,7 @@ def round_action(request, pk: int, action: str):
 @login_required
 def round_completeness_xlsx(request, pk: int):
     round = selectors.round_get(user=request.user, pk=pk)
-    if not selectors.round_can_manage(user=request.user, round=round):
+    if not _readable(request.user, round):
         raise Http404
     from openpyxl import Workbook
 
@@ -256,11 +271,11 @@ def round_completeness_xlsx(request, pk: int):
 @login_required
 @require_POST
 def round_report(request, pk: int):
-    round = selectors.round_get(user=request.user, pk=pk)
+    round = _managed(request.user, pk)
     fmt = request.POST.get("fmt", "docx")
     try:
         report = services.report_request(user=request.user, round=round, fmt=fmt, language=get_language() or "bg")
-    except (ValidationError, PermissionDenied) as exc:
+    except ValidationError as exc:
         messages.error(request, _error_text(exc))
         return redirect("monitoring:round_detail", pk=pk)
     return redirect("monitoring:report", pk=report.pk)
@@ -269,7 +284,7 @@ def round_report(request, pk: int):
 def _report_get(user, pk: int) -> Report:
     report = get_object_or_404(Report.objects.select_related("round"), pk=pk)
     if report.round_id:
-        if not selectors.round_can_manage(user=user, round=report.round):
+        if not _readable(user, report.round):
             raise Http404
     elif report.requested_by_id != user.pk and not user.is_superuser:
         from socplan.core.scoping import scope_for
