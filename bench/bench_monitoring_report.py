@@ -144,6 +144,11 @@ def generate(args, log) -> dict:
                 counts[key] += value
             log(f"  {region.code}: {made['indicators']} indicators, {made['values']:,} values, "
                 f"{made['assignments']} assignments, {made['services']} services")
+    if counts["regions"]:
+        from django.db import connection
+
+        with connection.cursor() as cursor:  # fresh planner statistics after the bulk load
+            cursor.execute("ANALYZE")
     counts["generate_s"] = round(time.monotonic() - started, 1)
     return counts
 
@@ -164,9 +169,11 @@ def make_region(region, args) -> dict | None:
     from socplan.social_services.models import Occupancy, Service, ServiceType
     from socplan.territory.models import Municipality, Settlement
 
-    title = f"Областна стратегия за развитие на социалните услуги — {region.name_bg} {TAG}"
-    if Plan.objects.filter(title=title).exists():
+    # The database is shared with bench_monitoring_dashboard.py: a region that has a bench strategy
+    # made by either script keeps it (and its values, rounds and reports).
+    if Plan.objects.filter(region=region, kind=Plan.Kind.REGIONAL_STRATEGY, title__contains=TAG).exists():
         return None
+    title = f"Областна стратегия за развитие на социалните услуги — {region.name_bg} {TAG}"
     rng = random.Random(region.code)
     admin = Organization.objects.get(kind=Organization.Kind.REGIONAL_ADMINISTRATION, region=region)
     rdsp = Organization.objects.get(kind=Organization.Kind.RDSP, region=region)
@@ -324,7 +331,14 @@ def timings(args, log) -> dict:
     from socplan.monitoring import reports
     from socplan.monitoring.models import Indicator, Round, Value
 
-    round_ = Round.objects.filter(region__code=args.region, name__contains=TAG).order_by("-period_end").first()
+    # The region's latest bench round that monitors a plan with values (this script's, or the
+    # dashboard benchmark's open round for the year after its values).
+    round_ = (
+        Round.objects.filter(region__code=args.region, name__contains=TAG, plan__indicators__values__isnull=False)
+        .distinct()
+        .order_by("-period_end", "-pk")
+        .first()
+    )
     if round_ is None:
         raise SystemExit(f"No bench round for {args.region}: run without --skip-generate")
     year = round_.period_end.year

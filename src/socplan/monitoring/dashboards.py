@@ -24,12 +24,12 @@ The reads behind the dashboard pages and their XLSX export. Values are added up 
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
@@ -137,8 +137,32 @@ def year_periods(book: Book, indicator: Indicator) -> dict[int, Period]:
     return chosen
 
 
-def _targets(indicator: Indicator) -> list[Target]:
-    return list(indicator.targets.all())  # prefetched by the callers
+# A target as progress() reads it, without the cost of a model instance (the country has thousands).
+TargetPoint = namedtuple("TargetPoint", "label due_on value")
+
+
+def attach_targets(indicators: list[Indicator], qs: QuerySet[Indicator]) -> list[Indicator]:
+    """Give each indicator of `qs` its targets (`dashboard_targets`) in one query.
+
+    A subquery rather than prefetch_related: the national dashboard's thousands of ids would make
+    an IN list that costs more to build than to run.
+    """
+    found: dict[int, list[TargetPoint]] = defaultdict(list)
+    rows = (
+        Target.objects.filter(indicator__in=qs.order_by().values("pk"))
+        .order_by("due_on")
+        .values_list("indicator_id", "label", "due_on", "value")
+    )
+    for indicator_id, label, due_on, value in rows:
+        found[indicator_id].append(TargetPoint(label, due_on, value))
+    for indicator in indicators:
+        indicator.dashboard_targets = found.get(indicator.pk, [])
+    return indicators
+
+
+def _targets(indicator: Indicator) -> list:
+    targets = getattr(indicator, "dashboard_targets", None)
+    return targets if targets is not None else list(indicator.targets.order_by("due_on"))
 
 
 def series(
@@ -180,7 +204,6 @@ def _indicators(qs: QuerySet[Indicator]) -> QuerySet[Indicator]:
         qs.filter(plan__status__in=MONITORED_PLAN_STATUSES)
         .select_related("plan", "municipality")
         .defer("municipality__svg_path", "municipality__bbox")
-        .prefetch_related(Prefetch("targets", queryset=Target.objects.order_by("due_on")))
         .order_by("plan__period_start", "plan_id", "position", "id")
     )
 
@@ -258,7 +281,8 @@ def region_dashboard(region: Region, *, year_from: int | None = None, year_to: i
     indicators and their targets, the Book (values, municipalities; population figures when an
     average is weighted), the municipalities' names, and the current round with its completeness.
     """
-    indicators = list(region_indicators(region))
+    qs = region_indicators(region)
+    indicators = attach_targets(list(qs), qs)
     numeric = [i for i in indicators if i.is_numeric]
     round = current_round(region)
     thresholds = _round_thresholds(round)
@@ -371,12 +395,11 @@ def national_dashboard() -> NationalDashboard:
     values are never in memory at once.
     """
     regions = list(Region.objects.defer("svg_path").order_by("code"))
-    indicators = list(
-        _indicators(
-            Indicator.objects.filter(plan__kind=Plan.Kind.REGIONAL_STRATEGY, plan__municipality__isnull=True)
-            .exclude(value_type=Indicator.ValueType.TEXT)
-        )
+    qs = _indicators(
+        Indicator.objects.filter(plan__kind=Plan.Kind.REGIONAL_STRATEGY, plan__municipality__isnull=True)
+        .exclude(value_type=Indicator.ValueType.TEXT)
     )
+    indicators = attach_targets(list(qs), qs)
     by_region: dict[int, list[Indicator]] = defaultdict(list)
     for indicator in indicators:
         by_region[indicator.plan.region_id].append(indicator)
@@ -415,11 +438,13 @@ def national_dashboard() -> NationalDashboard:
 
 
 def _national_plans() -> list[PlanBlock]:
-    indicators = [
-        i for i in _indicators(Indicator.objects.filter(plan__region__isnull=True, plan__municipality__isnull=True)) if i.is_numeric
-    ]
+    qs = _indicators(Indicator.objects.filter(plan__region__isnull=True, plan__municipality__isnull=True)).exclude(
+        value_type=Indicator.ValueType.TEXT
+    )
+    indicators = list(qs)
     if not indicators:
         return []
+    attach_targets(indicators, qs)
     book = Book(indicators, national=True)
     blocks: dict[int, PlanBlock] = {}
     for indicator in indicators:

@@ -322,6 +322,8 @@ def demo_answers(submission: Submission, rng: random.Random) -> dict:
         key = item["key"]
         if item["type"] == "table":
             rows = [dict(r) for r in answers.get(key) or []]
+            if item.get("prefill") == "indicators":
+                _indicator_values(rows, submission, rng)
             if not rows and item.get("min_rows"):
                 rows = [{} for _ in range(int(item["min_rows"]))]
             for row in rows:
@@ -342,6 +344,27 @@ def demo_answers(submission: Submission, rng: random.Random) -> dict:
         if rule["type"] == "sum_equals" or Decimal(str(answers.get(rule["question"]) or 0)) < total:
             answers[rule["question"]] = forms_engine.canonical(total)
     return answers
+
+
+def _indicator_values(rows: list[dict], submission: Submission, rng: random.Random) -> None:
+    """A municipality's share of each indicator's path to its target (totals split by municipality)."""
+    ids = [int(r["_ref"].split(":")[1]) for r in rows if str(r.get("_ref", "")).startswith("indicator:")]
+    indicators = {i.pk: i for i in Indicator.objects.filter(pk__in=ids).prefetch_related("targets")}
+    region = submission.assignment.respondent.region
+    share = 1 / max(region.municipalities.count(), 1) if region else 1
+    for row in rows:
+        indicator = indicators.get(int(str(row.get("_ref", "x:0")).split(":")[1] or 0))
+        if indicator is None or row.get("value") not in (None, ""):
+            continue
+        target = next(iter(sorted(indicator.targets.all(), key=lambda t: t.due_on)), None)
+        if target is None:
+            continue
+        base = float(indicator.baseline_value or 0)
+        reached = base + (float(target.value) - base) * rng.uniform(0.45, 1.0)
+        if indicator.aggregation in (Indicator.Aggregation.SUM, Indicator.Aggregation.LATEST):
+            reached *= share
+        row["value"] = forms_engine.canonical(Decimal(str(round(max(reached, 0), 1))))
+        row["comment"] = rng.choice(["", "По данни на ДСП и доставчиците.", "Забавяне поради липса на персонал."])
 
 
 def _demo_value(spec: dict, rng: random.Random, period_end: datetime.date):
@@ -389,6 +412,6 @@ def _report(admin, round: Round) -> str:
     if done is not None:
         return done.file.name
     report = Report.objects.create(round=round, fmt="docx", language="bg", requested_by=admin)
-    report_build(report.pk)
+    report_build(report_id=report.pk)
     report.refresh_from_db()
     return f"{report.get_status_display()} ({report.file.name or report.error})"

@@ -6,7 +6,7 @@ def report_build_task(*, report_id: int) -> None:
     """Make a monitoring report document (idempotent: a claimed job is skipped)."""
     from .reports.build import report_build
 
-    report_build(report_id)
+    report_build(report_id=report_id)
 
 
 @shared_task(acks_late=True)
