@@ -36,6 +36,7 @@ urlpatterns = [
     path("plans/<int:plan_pk>/logframe/", indicators.logframe, name="logframe"),
     path("plans/<int:plan_pk>/logframe.<str:fmt>", indicators.logframe_export, name="logframe_export"),
     path("plans/<int:plan_pk>/indicators/new/", indicators.indicator_create, name="indicator_create"),
+    path("services/<int:service_pk>/indicators/", indicators.service_indicators, name="service_indicators"),
     path("indicators/<int:pk>/", indicators.indicator_detail, name="indicator_detail"),
     path("indicators/<int:pk>/edit/", indicators.indicator_edit, name="indicator_edit"),
     path("indicators/<int:pk>/delete/", indicators.indicator_delete, name="indicator_delete"),

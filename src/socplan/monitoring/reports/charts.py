@@ -82,7 +82,7 @@ def indicator_charts(data: RegionalReport) -> list[bytes]:
         values = [max(min(float(row.progress.percent), PROGRESS_CAP), -10) for row in chunk]
         positions = list(range(len(chunk)))
         with matplotlib.rc_context(FONT):
-            figure = _horizontal(len(chunk), names)
+            figure = _horizontal(len(chunk), names, below=1.8)
             axes = figure.add_subplot()
             axes.barh(
                 positions, [100] * len(chunk), color="#EEEEEE", height=0.75,

@@ -89,6 +89,8 @@ CASES = [
     case("logframe-export", "monitoring:logframe_export", SIGNED_IN, kwargs=lambda o: {"plan_pk": o["plan_regional"].pk, "fmt": "xlsx"}),
     case("indicator-create", "monitoring:indicator_create", expect(403, anonymous=302, **PLAN_EDITORS), **PLAN),
     case("indicator-detail", "monitoring:indicator_detail", SIGNED_IN, **INDICATOR),
+    # A published service: everyone signed in reads its indicators.
+    case("service-indicators", "monitoring:service_indicators", SIGNED_IN, kwargs=lambda o: {"service_pk": o["ss_ngo_service"].pk}),
     case("indicator-edit", "monitoring:indicator_edit", expect(403, anonymous=302, **PLAN_EDITORS), **INDICATOR),
     # It has values: the editors are told it cannot be deleted; others may not.
     case("indicator-delete", "monitoring:indicator_delete", expect(403, anonymous=302, admin=302, regional=302), method="post", **INDICATOR),

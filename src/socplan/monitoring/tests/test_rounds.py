@@ -332,3 +332,47 @@ def test_what_the_respondent_may_not_change(setup, regional, municipal, vtr_admi
     services.submission_accept(user=regional, submission=submission)
     assert not Value.objects.filter(indicator=other).exists()
     assert Value.objects.get(indicator=setup["indicator"]).value == Decimal("12")
+
+
+def test_a_filled_xlsx_instead_of_typing(setup, regional, municipal, as_user, vtr_admin_org, vtr_municipality_org):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    round = services.round_create(
+        user=regional, name="XLSX", organizer=vtr_admin_org, plan=setup["plan"], period_start=datetime.date(2016, 1, 1),
+        period_end=datetime.date(2016, 12, 31), deadlines=[(Deadline.Kind.SUBMISSION, "Доклади", datetime.date(2099, 1, 1))],
+    )
+    services.assignments_add(user=regional, round=round, template=setup["template"], respondents=[vtr_municipality_org])
+    services.round_open(user=regional, round=round)
+    submission = Submission.objects.get(assignment__round=round)
+    muni = as_user(municipal)
+    response = muni.get(reverse("monitoring:submission_xlsx", args=[submission.pk]))
+    assert response.status_code == 200
+    book = load_workbook(BytesIO(response.content))
+    questions = book["Въпроси"]
+    for row in questions.iter_rows(min_row=1):
+        if row[0].value == "team":
+            row[3].value = "Екип по заповед №5"
+    services_sheet = next(ws for ws in book.worksheets if ws.title not in ("Въпроси", "_socplan") and ws.max_row > 1 and ws.cell(row=2, column=1).value)
+    out = BytesIO()
+    book.save(out)
+    upload = SimpleUploadedFile("doklad.xlsx", out.getvalue())
+    response = muni.post(reverse("monitoring:submission_upload", args=[submission.pk]), {"file": upload, "revision": submission.revision})
+    assert response.status_code in (200, 302)
+    submission.refresh_from_db()
+    assert submission.answers["team"] == "Екип по заповед №5"
+    assert submission.answers["services"][0]["_ref"] == f"service:{setup['service'].pk}"
+    assert services_sheet is not None
+    # A workbook with a renamed sheet is refused, naming the sheet; the answers stay as they were.
+    book[services_sheet.title].title = "Друго"
+    out = BytesIO()
+    book.save(out)
+    with translation.override("en"):
+        response = muni.post(
+            reverse("monitoring:submission_upload", args=[submission.pk]),
+            {"file": SimpleUploadedFile("doklad.xlsx", out.getvalue()), "revision": submission.revision}, follow=True,
+        )
+    assert services_sheet.title in response.content.decode()
+    submission.refresh_from_db()
+    assert submission.answers["team"] == "Екип по заповед №5"

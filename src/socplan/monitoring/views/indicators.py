@@ -96,6 +96,33 @@ def indicator_create(request, plan_pk: int):
 
 
 @login_required
+def service_indicators(request, service_pk: int):
+    """The indicators of a service (users reached, results for users…), and a new one."""
+    from socplan.social_services import selectors as service_selectors
+    from socplan.social_services.models import Service
+
+    service = get_object_or_404(visible(Service.objects.select_related("service_type", "municipality"), request.user), pk=service_pk)
+    can_edit = service_selectors.service_can_edit(user=request.user, service=service)
+    form = IndicatorForm(request.POST or None)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                indicator = services.indicator_save(user=request.user, service=service, **form.cleaned_data)
+            except (ValidationError, ApplicationError) as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The indicator was added. Now set its targets."))
+                return redirect("monitoring:indicator_detail", pk=indicator.pk)
+    indicators = selectors.indicator_list(user=request.user, service=service)
+    return render(
+        request, "monitoring/service_indicators.html",
+        {"service": service, "indicators": indicators, "can_edit": can_edit, "form": form},
+    )
+
+
+@login_required
 def indicator_edit(request, pk: int):
     indicator = selectors.indicator_get(user=request.user, pk=pk)
     if not selectors.indicator_can_edit(user=request.user, indicator=indicator):

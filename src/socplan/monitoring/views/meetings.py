@@ -258,7 +258,7 @@ def meeting_minutes(request, pk: int):
         return redirect("monitoring:meeting_detail", pk=pk)
     content = minutes_docx(meeting)
     number = f" №{meeting.number}" if meeting.number else ""
-    filename = _("Minutes%(number)s %(date)s.docx") % {"number": number, "date": f"{meeting.date:%d.%m.%Y}"}
+    filename = f"{_('Minutes')}{number} {meeting.date:%d.%m.%Y}.docx"
     response = HttpResponse(content, content_type=DOCX)
     response["Content-Disposition"] = attachment_header(filename, f"minutes-{meeting.date:%Y-%m-%d}.docx")
     return response
