@@ -83,7 +83,10 @@ def _svg_number(value: float) -> str:
 
 
 def line_chart(points: list[YearPoint], *, title: str, uid: str, width: int = 300, height: int = 110) -> SafeString:
-    """Actual values (solid, points coloured by status) and the expected path (dashed) by year."""
+    """Actual values (solid, points coloured by status) and the expected path (dashed) by year.
+
+    Kept small (whole units, shared attributes on groups): a region's page holds 200 of them.
+    """
     left, right, top, bottom = 46, 8, 8, 18
     plot_w, plot_h = width - left - right, height - top - bottom
     numbers = [float(v) for p in points for v in (p.actual, p.expected) if v is not None]
@@ -92,11 +95,11 @@ def line_chart(points: list[YearPoint], *, title: str, uid: str, width: int = 30
         high = low + 1
     n = len(points)
 
-    def x(index: int) -> float:
-        return left + (plot_w * index / (n - 1) if n > 1 else plot_w / 2)
+    def x(index: int) -> int:
+        return round(left + (plot_w * index / (n - 1) if n > 1 else plot_w / 2))
 
-    def y(value) -> float:
-        return top + plot_h - (float(value) - low) / (high - low) * plot_h
+    def y(value) -> int:
+        return round(top + plot_h - (float(value) - low) / (high - low) * plot_h)
 
     def path(attribute: str) -> str:
         parts, pen_down = [], False
@@ -105,7 +108,7 @@ def line_chart(points: list[YearPoint], *, title: str, uid: str, width: int = 30
             if value is None:
                 pen_down = False
                 continue
-            parts.append(f"{'L' if pen_down else 'M'}{_svg_number(x(index))} {_svg_number(y(value))}")
+            parts.append(f"{'L' if pen_down else 'M'}{x(index)} {y(value)}")
             pen_down = True
         return "".join(parts)
 
@@ -117,34 +120,35 @@ def line_chart(points: list[YearPoint], *, title: str, uid: str, width: int = 30
         }
     else:
         description = _("No value yet.")
+    step = max(1, math.ceil(n / 6))
+    years = "".join(
+        f'<text x="{x(index)}" y="{height - 4}">{point.year}</text>'
+        for index, point in enumerate(points) if (n - 1 - index) % step == 0  # the last year always
+    )
     out = [
         f'<svg class="dashboard-chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="{uid}-t {uid}-d" xmlns="http://www.w3.org/2000/svg" font-size="10" font-family="inherit">',
+        f'aria-labelledby="{uid}-t {uid}-d" font-size="10">',
         f'<title id="{uid}-t">{escape(title)}</title><desc id="{uid}-d">{escape(description)}</desc>',
-        f'<line x1="{left}" y1="{_svg_number(y(low))}" x2="{width - right}" y2="{_svg_number(y(low))}" stroke="{AXIS_COLOR}"/>',
-        f'<line x1="{left}" y1="{_svg_number(y(high))}" x2="{width - right}" y2="{_svg_number(y(high))}" stroke="{AXIS_COLOR}" stroke-dasharray="2 3"/>',
-        f'<text x="{left - 4}" y="{_svg_number(y(high) + 3)}" text-anchor="end" fill="{TEXT_COLOR}">{escape(number(high))}</text>',
-        f'<text x="{left - 4}" y="{_svg_number(y(low) + 3)}" text-anchor="end" fill="{TEXT_COLOR}">{escape(number(low))}</text>',
+        f'<g stroke="{AXIS_COLOR}"><line x1="{left}" y1="{y(low)}" x2="{width - right}" y2="{y(low)}"/>',
+        f'<line x1="{left}" y1="{y(high)}" x2="{width - right}" y2="{y(high)}" stroke-dasharray="2 3"/></g>',
+        f'<g fill="{TEXT_COLOR}" text-anchor="end"><text x="{left - 4}" y="{y(high) + 3}">{escape(number(high))}</text>',
+        f'<text x="{left - 4}" y="{y(low) + 3}">{escape(number(low))}</text></g>',
+        f'<g fill="{TEXT_COLOR}" text-anchor="middle">{years}</g>',
     ]
-    step = max(1, math.ceil(n / 6))
-    for index, point in enumerate(points):
-        if index % step == 0 or index == n - 1:
-            out.append(f'<text x="{_svg_number(x(index))}" y="{height - 4}" text-anchor="middle" fill="{TEXT_COLOR}">{point.year}</text>')
     expected = path("expected")
     if expected:
         out.append(f'<path d="{expected}" fill="none" stroke="{EXPECTED_COLOR}" stroke-width="1.5" stroke-dasharray="5 3"/>')
     actual = path("actual")
     if actual:
         out.append(f'<path d="{actual}" fill="none" stroke="{ACTUAL_COLOR}" stroke-width="2"/>')
-    for index, point in enumerate(points):
-        if point.actual is None:
-            continue
-        # A short tooltip: the figures table beside the chart has the rest.
-        out.append(
-            f'<circle cx="{_svg_number(x(index))}" cy="{_svg_number(y(point.actual))}" r="3.5" fill="{STATUS_COLORS[point.status]}" '
-            f'stroke="#fff"><title>{point.year}: {escape(number(point.actual))}</title></circle>'
-        )
-    out.append("</svg>")
+    # Short tooltips: the figures table below the charts has the rest.
+    out.append('<g stroke="#fff">')
+    out.extend(
+        f'<circle cx="{x(index)}" cy="{y(point.actual)}" r="3.5" fill="{STATUS_COLORS[point.status]}">'
+        f"<title>{point.year}: {escape(number(point.actual))}</title></circle>"
+        for index, point in enumerate(points) if point.actual is not None
+    )
+    out.append("</g></svg>")
     return mark_safe("".join(out))  # noqa: S308 - every text above is escaped
 
 
@@ -154,7 +158,7 @@ def status_bar(counts: dict[str, int], *, title: str, uid: str, width: int = 260
     summary = ", ".join(f"{counts.get(s, 0)} {STATUS_LABELS[s]}" for s in STATUSES)
     out = [
         f'<svg class="status-bar" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="{uid}-t" xmlns="http://www.w3.org/2000/svg">',
+        f'aria-labelledby="{uid}-t">',
         f'<title id="{uid}-t">{escape(title)}: {escape(summary if total else _("no indicators"))}</title>',
     ]
     if not total:
