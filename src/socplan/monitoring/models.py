@@ -719,8 +719,8 @@ class FollowUp(BaseModel):
     """A deadline set by a decision for one responsible organisation, followed until closed."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("open")
-        DONE = "done", _("done")
+        OPEN = "open", pgettext_lazy("follow-up", "open")
+        DONE = "done", pgettext_lazy("follow-up", "done")
         CANCELLED = "cancelled", _("cancelled")
 
     decision = models.ForeignKey(Decision, verbose_name=_("decision"), on_delete=models.CASCADE, related_name="follow_ups")

@@ -294,8 +294,10 @@ def my_follow_ups(*, user) -> QuerySet[FollowUp]:
 
 
 def follow_ups_of_bodies(*, user) -> QuerySet[FollowUp]:
-    """Open follow-ups of the decisions of bodies the user's administration hosts."""
-    meetings = meeting_list(user=user).values("pk")
+    """Open follow-ups of the decisions of the meetings the user runs (may change)."""
+    from socplan.core.scoping import editable
+
+    meetings = editable(Meeting.objects.all(), user).values("pk")
     return (
         FollowUp.objects.filter(decision__meeting__in=meetings, status=FollowUp.Status.OPEN)
         .select_related("decision__meeting__body", "responsible")

@@ -17,6 +17,7 @@ urlpatterns = [
     path("meetings/<int:pk>/attendance/members/", meetings.meeting_attendance_refresh, name="meeting_attendance_refresh"),
     path("meetings/<int:pk>/decisions/", meetings.decision_create, name="decision_create"),
     path("decisions/<int:pk>/", meetings.decision_update, name="decision_update"),
+    path("decisions/<int:pk>/delete/", meetings.decision_delete, name="decision_delete"),
     path("decisions/<int:pk>/follow-ups/", meetings.follow_up_create, name="follow_up_create"),
     path("follow-ups/", meetings.follow_up_list, name="follow_up_list"),
     path("follow-ups/<int:pk>/", meetings.follow_up_detail, name="follow_up_detail"),

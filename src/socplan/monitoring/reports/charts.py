@@ -68,6 +68,17 @@ def _horizontal(rows: float, labels: list[str], *, below: float = 2.1):
     return figure
 
 
+def _row_labels(axes, positions: list[float], labels: list[str]) -> None:
+    """The bars' names on the left, as plain texts: a matplotlib tick is two lines and two texts with
+    their own copies of the properties, a fifth of the time of a 40-bar chart."""
+    from matplotlib.transforms import blended_transform_factory
+
+    axes.set_yticks([])
+    transform = blended_transform_factory(axes.transAxes, axes.transData)
+    for position, label in zip(positions, labels):
+        axes.text(-0.012, position, label, transform=transform, ha="right", va="center")
+
+
 def indicator_charts(data: RegionalReport) -> list[bytes]:
     """Progress of each rated indicator towards the value expected by the period's end (%), coloured
     by status, with the round's thresholds and 100 % marked; one chart per INDICATORS_PER_CHART."""
@@ -91,7 +102,7 @@ def indicator_charts(data: RegionalReport) -> list[bytes]:
             axes.barh(positions, values, color=[STATUS_COLOURS[row.status] for row in chunk], height=0.45)
             for position, value, row in zip(positions, values, chunk):
                 axes.text(max(value, 0) + 2, position, row.percent, va="center", fontsize=7)
-            axes.set_yticks(positions, names)
+            _row_labels(axes, positions, names)
             axes.set_ylim(-0.6, len(chunk) - 0.4)
             axes.axvline(
                 at_risk, color=STATUS_COLOURS["at_risk"], linestyle="--", linewidth=0.8,
@@ -148,7 +159,7 @@ def occupancy_chart(data: RegionalReport) -> bytes | None:
         positions = list(range(len(rows)))[::-1]
         axes.barh([p + 0.2 for p in positions], [row.capacity for row in rows], height=0.4, color=GREY, label=_("Places"))
         axes.barh([p - 0.2 for p in positions], [row.users for row in rows], height=0.4, color="#1E88E5", label=_("Users"))
-        axes.set_yticks(positions, names)
+        _row_labels(axes, positions, names)
         axes.set_ylim(-0.7, len(rows) - 0.3)
         axes.spines[["top", "right"]].set_visible(False)
         figure.legend(loc="lower center", ncols=2, frameon=False, fontsize=7)

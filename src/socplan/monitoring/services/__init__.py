@@ -13,6 +13,7 @@ from .meetings import (
     agenda_item_save,
     attendance_from_body,
     attendance_set,
+    decision_delete,
     decision_save,
     follow_up_close,
     follow_up_reopen,
@@ -43,7 +44,7 @@ from .templates import template_save
 
 __all__ = [
     "agenda_item_delete", "agenda_item_save", "assignment_remove", "assignments_add", "attendance_from_body",
-    "attendance_set", "deadline_set", "decision_save", "evaluation_complete", "evaluation_link_update",
+    "attendance_set", "deadline_set", "decision_delete", "decision_save", "evaluation_complete", "evaluation_link_update",
     "evaluation_save", "evaluation_start_update", "evidence_add", "finding_save", "follow_up_close",
     "follow_up_reopen", "follow_ups_add", "indicator_delete", "indicator_save", "meeting_save", "reminders_send",
     "report_request", "respondent_candidates", "round_close", "round_create", "round_open", "round_update",

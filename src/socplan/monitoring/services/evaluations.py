@@ -35,7 +35,11 @@ def evaluation_save(*, user, plan: Plan, evaluation: Evaluation | None = None, *
     for name, value in fields.items():
         if name in EVALUATION_FIELDS and value is not None:
             setattr(evaluation, name, value)
-    if evaluation.period_start and (evaluation.period_start.year < plan.period_start or evaluation.period_end.year > plan.period_end):
+    if evaluation.period_start is None or evaluation.period_end is None:
+        raise ValidationError({"period_end": _("Enter the evaluated period.")})
+    if evaluation.period_end < evaluation.period_start:
+        raise ValidationError({"period_end": _("The period ends before it starts.")})
+    if (evaluation.period_start.year < plan.period_start or evaluation.period_end.year > plan.period_end):
         raise ValidationError({"period_end": _("The evaluated period must lie within the plan's period %(from)s–%(to)s.") % {"from": plan.period_start, "to": plan.period_end}})
     evaluation.full_clean()
     evaluation.save()
@@ -57,6 +61,8 @@ def finding_save(
         heading = f"{node.number} {node.title}".strip()
     if not heading.strip() or not findings.strip():
         raise ValidationError({"findings": _("Enter the goal and what was found.")})
+    if finding is not None and finding.evaluation_id != evaluation.pk:
+        raise PermissionDenied
     if finding is None:
         last = evaluation.findings.aggregate(m=Max("position"))["m"] or 0
         finding = Finding(evaluation=evaluation, position=last + 1)
@@ -70,6 +76,8 @@ def finding_save(
 @transaction.atomic
 def evaluation_complete(*, user, evaluation: Evaluation) -> Evaluation:
     _editable(user, evaluation.plan)
+    if evaluation.status != Evaluation.Status.DRAFT:
+        raise ApplicationError(_("The evaluation is already completed."))
     if not evaluation.findings.exists():
         raise ApplicationError(_("Record at least one finding before completing the evaluation."))
     evaluation.status, evaluation.completed_on = Evaluation.Status.COMPLETED, timezone.localdate()
@@ -100,6 +108,8 @@ def evaluation_link_update(*, user, evaluation: Evaluation, version: PlanVersion
     _editable(user, evaluation.plan)
     if version.plan_id != evaluation.plan_id:
         raise ValidationError({"leads_to": _("The update belongs to another plan.")})
+    if version.number <= evaluation.version.number:
+        raise ValidationError({"leads_to": _("An evaluation leads to a later version than the one it evaluated.")})
     evaluation.leads_to = version
     evaluation.full_clean()
     evaluation.save()

@@ -6,7 +6,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,8 +31,9 @@ def _editable(user, meeting: Meeting) -> None:
 
 
 def _touch(meeting: Meeting) -> None:
-    Meeting.objects.filter(pk=meeting.pk).update(revision=meeting.revision + 1, updated_at=timezone.now())
-    meeting.revision += 1
+    """A change inside the minutes (agenda, attendance, decisions) moves the meeting's revision on."""
+    Meeting.objects.filter(pk=meeting.pk).update(revision=F("revision") + 1, updated_at=timezone.now())
+    meeting.revision = Meeting.objects.values_list("revision", flat=True).get(pk=meeting.pk)
 
 
 @transaction.atomic
@@ -58,13 +59,21 @@ def meeting_save(*, user, meeting: Meeting | None = None, body: Body | None = No
     meeting.full_clean()
     meeting.save()
     if new:
-        attendance_from_body(meeting=meeting)
+        _attendance_from_body(meeting)
     return meeting
 
 
-def attendance_from_body(*, meeting: Meeting) -> int:
+@transaction.atomic
+def attendance_from_body(*, user, meeting: Meeting) -> int:
     """Add the members sitting on the meeting's date (core members; all of them for an extended
     meeting) who are not on the list yet."""
+    _editable(user, meeting)
+    added = _attendance_from_body(meeting)
+    _touch(meeting)
+    return added
+
+
+def _attendance_from_body(meeting: Meeting) -> int:
     members = meeting.body.memberships.filter(start_date__lte=meeting.date).filter(
         Q(end_date__isnull=True) | Q(end_date__gte=meeting.date)
     )
@@ -148,6 +157,20 @@ def decision_save(
 
 
 @transaction.atomic
+def decision_delete(*, user, decision: Decision) -> None:
+    """Delete a decision entered by mistake (with its follow-ups, unless one was already closed)."""
+    _editable(user, decision.meeting)
+    if decision.follow_ups.exclude(status=FollowUp.Status.OPEN).exists():
+        raise ApplicationError(_("A deadline of this decision was already carried out: the decision cannot be deleted."))
+    if decision.rounds.exists():
+        raise ApplicationError(_("A monitoring round was set by this decision: it cannot be deleted."))
+    meeting = decision.meeting
+    decision.follow_ups.all().delete()
+    decision.delete()
+    _touch(meeting)
+
+
+@transaction.atomic
 def follow_ups_add(
     *, user, decision: Decision, task: str, due_on: datetime.date, responsible: list[Organization], deadline: Deadline | None = None,
 ) -> list[FollowUp]:
@@ -159,12 +182,20 @@ def follow_ups_add(
         raise ValidationError({"responsible": _("Choose at least one responsible organisation.")})
     if due_on < decision.meeting.date:
         raise ValidationError({"due_on": _("The deadline cannot be before the meeting.")})
+    host = decision.meeting.body.organization
+    if deadline is not None and deadline.round.region_id not in (None, host.region_id):
+        raise ValidationError({"deadline": _("The round deadline belongs to another region.")})
     made = []
     for organization in responsible:
-        follow_up, _created = FollowUp.objects.get_or_create(
+        if host.region_id and organization.region_id not in (None, host.region_id):
+            raise ValidationError({"responsible": _("%(org)s is not in the body's region.") % {"org": organization}})
+        follow_up, created = FollowUp.objects.get_or_create(
             decision=decision, responsible=organization, task=task.strip()[:500], due_on=due_on,
             defaults={"deadline": deadline},
         )
+        if not created and deadline is not None and follow_up.deadline_id != deadline.pk:
+            follow_up.deadline = deadline
+            follow_up.save(update_fields=["deadline", "updated_at"])
         made.append(follow_up)
     _touch(decision.meeting)
     return made

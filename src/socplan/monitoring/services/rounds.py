@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,8 +52,8 @@ def _manage(user, round: Round) -> None:
 
 
 def _touch(round: Round) -> None:
-    Round.objects.filter(pk=round.pk).update(revision=round.revision + 1, updated_at=timezone.now())
-    round.revision += 1
+    Round.objects.filter(pk=round.pk).update(revision=F("revision") + 1, updated_at=timezone.now())
+    round.revision = Round.objects.values_list("revision", flat=True).get(pk=round.pk)
 
 
 @transaction.atomic

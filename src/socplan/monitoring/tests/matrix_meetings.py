@@ -78,6 +78,8 @@ CASES = [
         **MEETING,
     ),
     case("decision-update", "monitoring:decision_update", expect(404, anonymous=302, **EDIT), **DECISION),
+    # The administrator (first in order) deletes the decision; after that it is gone for everyone.
+    case("decision-delete", "monitoring:decision_delete", expect(404, anonymous=302, admin=302), method="post", **DECISION),
     case(
         "follow-up-create",
         "monitoring:follow_up_create",

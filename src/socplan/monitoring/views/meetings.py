@@ -340,7 +340,7 @@ def meeting_attendance_refresh(request, pk: int):
     """Put the body's members who are not on the list yet onto it (e.g. appointed after the
     meeting was planned, or the meeting was changed to the extended composition)."""
     meeting = _editable_meeting(request, pk)
-    added = services.attendance_from_body(meeting=meeting)
+    added = services.attendance_from_body(user=request.user, meeting=meeting)
     if added:
         message = ngettext("%(n)s member was added to the list.", "%(n)s members were added to the list.", added) % {"n": added}
     else:
@@ -389,6 +389,20 @@ def decision_update(request, pk: int):
     if request.htmx:
         return render(request, "monitoring/partials/_meeting_decision_form.html", context)
     return render(request, "monitoring/meeting_decision_form.html", context)
+
+
+@login_required
+@require_POST
+def decision_delete(request, pk: int):
+    decision = _editable_decision(request, pk)
+    meeting = decision.meeting
+    try:
+        services.decision_delete(user=request.user, decision=decision)
+    except SERVICE_ERRORS as exc:
+        messages.error(request, " ".join(exc.messages) if hasattr(exc, "messages") else str(getattr(exc, "message", exc)))
+        return redirect("monitoring:meeting_detail", pk=meeting.pk)
+    messages.success(request, _("Decision №%(n)s was deleted.") % {"n": decision.number})
+    return redirect("monitoring:meeting_detail", pk=meeting.pk)
 
 
 @login_required
