@@ -46,7 +46,9 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, os.environ.get("SOCPLAN_SRC") or str(ROOT / "src"))
 
-DEFAULT_DB = os.environ.get("BENCH_MONITORING_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/socplan_bench_monitoring")
+DEFAULT_DB = os.environ.get(
+    "BENCH_MONITORING_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/socplan_bench_monitoring"
+)
 TAG = "[bench monitoring]"
 REPORT_TARGET_S = 5.0
 NATIONAL_TARGET_S = 30.0
@@ -142,8 +144,10 @@ def generate(args, log) -> dict:
             counts["regions"] += 1
             for key, value in made.items():
                 counts[key] += value
-            log(f"  {region.code}: {made['indicators']} indicators, {made['values']:,} values, "
-                f"{made['assignments']} assignments, {made['services']} services")
+            log(
+                f"  {region.code}: {made['indicators']} indicators, {made['values']:,} values, "
+                f"{made['assignments']} assignments, {made['services']} services"
+            )
     if counts["regions"]:
         from django.db import connection
 
@@ -181,8 +185,14 @@ def make_region(region, args) -> dict | None:
     last_year = FIRST_YEAR + args.years - 1
 
     plan = Plan.objects.create(
-        kind=Plan.Kind.REGIONAL_STRATEGY, title=title, region=region, owner=admin,
-        period_start=FIRST_YEAR, period_end=last_year, status=Plan.Status.IN_FORCE, is_public=True,
+        kind=Plan.Kind.REGIONAL_STRATEGY,
+        title=title,
+        region=region,
+        owner=admin,
+        period_start=FIRST_YEAR,
+        period_end=last_year,
+        status=Plan.Status.IN_FORCE,
+        is_public=True,
         levels=list(Plan.DEFAULT_LEVELS[Plan.Kind.REGIONAL_STRATEGY]),
     )
     version = PlanVersion.objects.create(plan=plan, number=1, status=PlanVersion.Status.ADOPTED)
@@ -194,8 +204,16 @@ def make_region(region, args) -> dict | None:
         for parent in parents:
             for position in range(per_parent):
                 number = f"{parent.number}.{position + 1}" if parent else str(position + 1)
-                batch.append(Node(version=version, parent=parent, level=level, number=number, position=position,
-                                  title=f"{label} {number}: развитие на социалните услуги в общността"))
+                batch.append(
+                    Node(
+                        version=version,
+                        parent=parent,
+                        level=level,
+                        number=number,
+                        position=position,
+                        title=f"{label} {number}: развитие на социалните услуги в общността",
+                    )
+                )
         return Node.objects.bulk_create(batch)
 
     priorities = nodes([None], Level.PRIORITY, 5, "Приоритет")
@@ -207,71 +225,123 @@ def make_region(region, args) -> dict | None:
     for index in range(args.indicators):
         node = holders[index % len(holders)]
         rule = AGGREGATIONS[index % len(AGGREGATIONS)]
-        indicators.append(Indicator(
-            plan=plan, node_key=node.key, code=f"{node.number}.{index // len(holders) + 1}",
-            name=f"Индикатор {index + 1}: брой потребители на услугите по {node.number}",
-            kind=Indicator.Kind.OUTPUT, unit="%" if rule in ("average", "weighted") else "брой",
-            value_type=Indicator.ValueType.PERCENT if rule in ("average", "weighted") else Indicator.ValueType.NUMBER,
-            baseline_value=Decimal(100 if rule == "sum" else 40), baseline_date=datetime.date(FIRST_YEAR, 1, 1),
-            aggregation=rule, weight_age_from=0, weight_age_to=17 if rule == "weighted" else None,
-            higher_is_better=index % 9 != 0, position=index,
-            # save() is skipped by bulk_create: the denormalised territory is set here.
-            region=region, owner=admin,
-        ))
+        indicators.append(
+            Indicator(
+                plan=plan,
+                node_key=node.key,
+                code=f"{node.number}.{index // len(holders) + 1}",
+                name=f"Индикатор {index + 1}: брой потребители на услугите по {node.number}",
+                kind=Indicator.Kind.OUTPUT,
+                unit="%" if rule in ("average", "weighted") else "брой",
+                value_type=Indicator.ValueType.PERCENT
+                if rule in ("average", "weighted")
+                else Indicator.ValueType.NUMBER,
+                baseline_value=Decimal(100 if rule == "sum" else 40),
+                baseline_date=datetime.date(FIRST_YEAR, 1, 1),
+                aggregation=rule,
+                weight_age_from=0,
+                weight_age_to=17 if rule == "weighted" else None,
+                higher_is_better=index % 9 != 0,
+                position=index,
+                # save() is skipped by bulk_create: the denormalised territory is set here.
+                region=region,
+                owner=admin,
+            )
+        )
     indicators = Indicator.objects.bulk_create(indicators)
     Target.objects.bulk_create(
-        Target(indicator=indicator, label=str(year), due_on=datetime.date(year, 12, 31),
-               value=indicator.baseline_value * Decimal(str(round(1 + 0.1 * (year - FIRST_YEAR + 1), 2))))
+        Target(
+            indicator=indicator,
+            label=str(year),
+            due_on=datetime.date(year, 12, 31),
+            value=indicator.baseline_value * Decimal(str(round(1 + 0.1 * (year - FIRST_YEAR + 1), 2))),
+        )
         for indicator in indicators
         for year in range(FIRST_YEAR + 2, last_year + 1, 3)
     )
     values = []
     for indicator in indicators:
-        per_municipality = indicator.baseline_value / (1 if indicator.aggregation != "sum" else len(municipalities))
+        per_municipality = indicator.baseline_value / (
+            1 if indicator.aggregation != "sum" else len(municipalities)
+        )
         for municipality in municipalities:
             level = float(per_municipality) * rng.uniform(0.6, 1.2)
             for year in range(FIRST_YEAR, last_year + 1):
                 level *= rng.uniform(0.98, 1.12)
-                values.append(Value(
-                    indicator=indicator, period_start=datetime.date(year, 1, 1), period_end=datetime.date(year, 12, 31),
-                    unit_code=municipality.code, region=region, municipality=municipality,
-                    value=Decimal(str(round(level, 2))),
-                ))
+                values.append(
+                    Value(
+                        indicator=indicator,
+                        period_start=datetime.date(year, 1, 1),
+                        period_end=datetime.date(year, 12, 31),
+                        unit_code=municipality.code,
+                        region=region,
+                        municipality=municipality,
+                        value=Decimal(str(round(level, 2))),
+                    )
+                )
     Value.objects.bulk_create(values, batch_size=5000)
 
     template, _created = FormTemplate.objects.get_or_create(
-        code="bench-monitoring", version=1,
+        code="bench-monitoring",
+        version=1,
         defaults={"name": f"Доклад за изпълнение на общинската стратегия {TAG}", "schema": SCHEMA},
     )
     round_ = Round.objects.create(
-        name=f"Мониторинг на Областната стратегия за {last_year} г. {TAG}", region=region, organizer=admin,
-        plan=plan, period_start=datetime.date(last_year, 1, 1), period_end=datetime.date(last_year, 12, 31),
+        name=f"Мониторинг на Областната стратегия за {last_year} г. {TAG}",
+        region=region,
+        organizer=admin,
+        plan=plan,
+        period_start=datetime.date(last_year, 1, 1),
+        period_end=datetime.date(last_year, 12, 31),
         status=Round.Status.CLOSED,
     )
     due = datetime.date(last_year + 1, 3, 31)
-    Deadline.objects.create(round=round_, kind=Deadline.Kind.SUBMISSION, title="Доклади на общините", due_on=due)
-    Deadline.objects.create(round=round_, kind=Deadline.Kind.COUNCIL_DECISION, title="Решения на общинските съвети",
-                            due_on=due + datetime.timedelta(days=30))
-    municipal_orgs = dict(Organization.objects.filter(kind=Organization.Kind.MUNICIPALITY, region=region)
-                          .values_list("municipality_id", "pk"))
+    Deadline.objects.create(
+        round=round_, kind=Deadline.Kind.SUBMISSION, title="Доклади на общините", due_on=due
+    )
+    Deadline.objects.create(
+        round=round_,
+        kind=Deadline.Kind.COUNCIL_DECISION,
+        title="Решения на общинските съвети",
+        due_on=due + datetime.timedelta(days=30),
+    )
+    municipal_orgs = dict(
+        Organization.objects.filter(kind=Organization.Kind.MUNICIPALITY, region=region).values_list(
+            "municipality_id", "pk"
+        )
+    )
     respondents = [municipal_orgs[m.pk] for m in municipalities if m.pk in municipal_orgs] + [rdsp.pk]
     assignments = Assignment.objects.bulk_create(
-        Assignment(round=round_, template=template, respondent_id=pk, needs_council_decision=True) for pk in respondents
+        Assignment(round=round_, template=template, respondent_id=pk, needs_council_decision=True)
+        for pk in respondents
     )
     statuses = ["accepted", "accepted", "submitted", "submitted", "returned", "draft", "not_started"]
     submissions = []
     for index, assignment in enumerate(assignments):
         status = statuses[index % len(statuses)]
         sent = status in ("accepted", "submitted", "returned")
-        when = datetime.datetime.combine(due + datetime.timedelta(days=rng.randint(-20, 10)), datetime.time(10),
-                                         tzinfo=datetime.UTC) if sent else None
-        submissions.append(Submission(
-            assignment=assignment, status=status, first_submitted_at=when, submitted_at=when,
-            answers={"users_total": str(rng.randint(50, 900)), "achievements": ANSWER,
-                     "problems": "Недостиг на квалифициран персонал." if index % 2 else ""},
-            council_decision=str(rng.randint(100, 999)) if status == "accepted" else "",
-            council_decision_date=due + datetime.timedelta(days=20) if status == "accepted" else None,
-        ))
+        when = (
+            datetime.datetime.combine(
+                due + datetime.timedelta(days=rng.randint(-20, 10)), datetime.time(10), tzinfo=datetime.UTC
+            )
+            if sent
+            else None
+        )
+        submissions.append(
+            Submission(
+                assignment=assignment,
+                status=status,
+                first_submitted_at=when,
+                submitted_at=when,
+                answers={
+                    "users_total": str(rng.randint(50, 900)),
+                    "achievements": ANSWER,
+                    "problems": "Недостиг на квалифициран персонал." if index % 2 else "",
+                },
+                council_decision=str(rng.randint(100, 999)) if status == "accepted" else "",
+                council_decision_date=due + datetime.timedelta(days=20) if status == "accepted" else None,
+            )
+        )
     Submission.objects.bulk_create(submissions)
 
     service_types = list(ServiceType.objects.filter(is_active=True).order_by("order", "code")[:10])
@@ -284,22 +354,39 @@ def make_region(region, args) -> dict | None:
             continue
         for index in range(3):
             service_type = service_types[(index + len(services)) % len(service_types)]
-            services.append(Service(
-                name=f"{service_type.abbreviation or service_type.name} „{municipality.name_bg} {index + 1}“ {TAG}",
-                service_type=service_type, provider_id=provider, region=region, municipality=municipality,
-                settlement_id=settlement, capacity=rng.randint(10, 60), financing=Service.Financing.STATE_DELEGATED,
-                status=Service.Status.OPERATING, opened_on=datetime.date(FIRST_YEAR - 3, 1, 1),
-            ))
+            services.append(
+                Service(
+                    name=f"{service_type.abbreviation or service_type.name} „{municipality.name_bg} {index + 1}“ {TAG}",
+                    service_type=service_type,
+                    provider_id=provider,
+                    region=region,
+                    municipality=municipality,
+                    settlement_id=settlement,
+                    capacity=rng.randint(10, 60),
+                    financing=Service.Financing.STATE_DELEGATED,
+                    status=Service.Status.OPERATING,
+                    opened_on=datetime.date(FIRST_YEAR - 3, 1, 1),
+                )
+            )
     services = Service.objects.bulk_create(services)
     occupancy = [
-        Occupancy(service=service, period=Occupancy.Period.MONTH, starts_on=datetime.date(last_year, month, 1),
-                  users=rng.randint(service.capacity // 2, service.capacity))
+        Occupancy(
+            service=service,
+            period=Occupancy.Period.MONTH,
+            starts_on=datetime.date(last_year, month, 1),
+            users=rng.randint(service.capacity // 2, service.capacity),
+        )
         for service in services
         for month in range(1, 13)
     ]
     Occupancy.objects.bulk_create(occupancy, batch_size=5000)
-    return {"indicators": len(indicators), "values": len(values), "assignments": len(assignments),
-            "services": len(services), "occupancy": len(occupancy)}
+    return {
+        "indicators": len(indicators),
+        "values": len(values),
+        "assignments": len(assignments),
+        "services": len(services),
+        "occupancy": len(occupancy),
+    }
 
 
 # --- Timing -------------------------------------------------------------------------------------
@@ -328,8 +415,11 @@ def measure(name: str, function, repeat: int, log) -> dict:
     }
     if isinstance(result, bytes):
         figures["size_kb"] = round(len(result) / 1024)
-    log(f"  {name:34} best {figures['best_s']:7.3f} s   mean {figures['mean_s']:7.3f} s   cpu {figures['cpu_s']:7.3f} s"
-        f"   {figures['queries']:4} queries" + (f"   {figures['size_kb']:6} KB" if "size_kb" in figures else ""))
+    log(
+        f"  {name:34} best {figures['best_s']:7.3f} s   mean {figures['mean_s']:7.3f} s   cpu {figures['cpu_s']:7.3f} s"
+        f"   {figures['queries']:4} queries"
+        + (f"   {figures['size_kb']:6} KB" if "size_kb" in figures else "")
+    )
     return figures
 
 
@@ -342,7 +432,9 @@ def timings(args, log) -> dict:
     # The region's latest bench round that monitors a plan with values (this script's, or the
     # dashboard benchmark's open round for the year after its values).
     round_ = (
-        Round.objects.filter(region__code=args.region, name__contains=TAG, plan__indicators__values__isnull=False)
+        Round.objects.filter(
+            region__code=args.region, name__contains=TAG, plan__indicators__values__isnull=False
+        )
         .distinct()
         .order_by("-period_end", "-pk")
         .first()
@@ -353,8 +445,10 @@ def timings(args, log) -> dict:
     translation.activate("bg")
     indicators = Indicator.objects.filter(plan=round_.plan).count()
     values = Value.objects.filter(indicator__plan=round_.plan).count()
-    log(f"Round: {round_.name} ({round_.region}: {round_.assignments.count()} assignments, "
-        f"{indicators} indicators, {values:,} values)")
+    log(
+        f"Round: {round_.name} ({round_.region}: {round_.assignments.count()} assignments, "
+        f"{indicators} indicators, {values:,} values)"
+    )
     out = Path(args.out) if args.out else None
 
     def regional_docx():
@@ -370,7 +464,9 @@ def timings(args, log) -> dict:
 
     data = reports.round_report_data(round_)
     result = {
-        "round_report_data": measure("round_report_data", lambda: reports.round_report_data(round_), args.repeat, log),
+        "round_report_data": measure(
+            "round_report_data", lambda: reports.round_report_data(round_), args.repeat, log
+        ),
         "report_charts": measure("report_charts", lambda: reports.report_charts(data), args.repeat, log),
         "regional_docx": measure("regional report DOCX (all)", regional_docx, args.repeat, log),
     }
@@ -410,15 +506,26 @@ def counts() -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", "--database-url", dest="db", default=DEFAULT_DB,
-                        help=f"database URL (default {DEFAULT_DB}, or $BENCH_MONITORING_DATABASE_URL; a PostgreSQL one is created if missing)")
+    parser.add_argument(
+        "--db",
+        "--database-url",
+        dest="db",
+        default=DEFAULT_DB,
+        help=f"database URL (default {DEFAULT_DB}, or $BENCH_MONITORING_DATABASE_URL; a PostgreSQL one is created if missing)",
+    )
     parser.add_argument("--fresh", action="store_true", help="drop the (benchmark) database first")
-    parser.add_argument("--indicators", type=int, default=200, help="indicators per regional plan (default 200)")
+    parser.add_argument(
+        "--indicators", type=int, default=200, help="indicators per regional plan (default 200)"
+    )
     parser.add_argument("--years", type=int, default=10, help="years of yearly municipal values (default 10)")
-    parser.add_argument("--region", default="SFO", help="region whose report is timed (default SFO: 22 municipalities)")
+    parser.add_argument(
+        "--region", default="SFO", help="region whose report is timed (default SFO: 22 municipalities)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="timed runs after one warm-up (default 3)")
     parser.add_argument("--pdf", action="store_true", help="also time the regional report as PDF")
-    parser.add_argument("--skip-generate", action="store_true", help="use the database as it is (migrate only)")
+    parser.add_argument(
+        "--skip-generate", action="store_true", help="use the database as it is (migrate only)"
+    )
     parser.add_argument("--out", default="", help="folder to write the documents of the last run to")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
@@ -430,8 +537,10 @@ def main(argv=None) -> int:
 
     started = time.monotonic()
     data_dir = Path(tempfile.mkdtemp(prefix="socplan-bench-monitoring-"))
-    report: dict = {"when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                    "machine": {"cpus": os.cpu_count(), "python": platform.python_version()}}
+    report: dict = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+    }
     try:
         if args.db.startswith(("postgres://", "postgresql://")):
             ensure_database(args.db, fresh=args.fresh)
@@ -448,7 +557,9 @@ def main(argv=None) -> int:
         report["setup"] = {"migrate_s": round(time.monotonic() - step, 1)}
         if not args.skip_generate:
             report["setup"].update(base_data(log))
-            log(f"Generating {args.indicators} indicators × {args.years} years of values per regional plan (idempotent)…")
+            log(
+                f"Generating {args.indicators} indicators × {args.years} years of values per regional plan (idempotent)…"
+            )
             report["generation"] = generate(args, log)
             log(f"Generation: {report['generation']['generate_s']} s")
         report["counts"] = counts()
@@ -460,10 +571,12 @@ def main(argv=None) -> int:
     report["config"] = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
     report["total_s"] = round(time.monotonic() - started, 1)
     timing = report["timing"]
-    print(f"\nSummary: regional report DOCX < {REPORT_TARGET_S:.0f} s: {timing['regional_docx']['best_s']} s "
-          f"{'PASS' if timing['report_passed'] else 'FAIL'}; national summary < {NATIONAL_TARGET_S:.0f} s: "
-          f"{timing['national_docx']['best_s']} s {'PASS' if timing['national_passed'] else 'FAIL'}. "
-          f"Total {report['total_s']} s.")
+    print(
+        f"\nSummary: regional report DOCX < {REPORT_TARGET_S:.0f} s: {timing['regional_docx']['best_s']} s "
+        f"{'PASS' if timing['report_passed'] else 'FAIL'}; national summary < {NATIONAL_TARGET_S:.0f} s: "
+        f"{timing['national_docx']['best_s']} s {'PASS' if timing['national_passed'] else 'FAIL'}. "
+        f"Total {report['total_s']} s."
+    )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))

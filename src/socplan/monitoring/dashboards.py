@@ -394,7 +394,7 @@ def national_dashboard() -> NationalDashboard:
     The values are loaded one region at a time (a Book per region), so that the whole country's
     values are never in memory at once.
     """
-    regions = list(Region.objects.defer("svg_path").order_by("code"))
+    regions = list(Region.objects.defer("svg_path").order_by("name_bg"))
     qs = _indicators(
         Indicator.objects.filter(plan__kind=Plan.Kind.REGIONAL_STRATEGY, plan__municipality__isnull=True)
         .exclude(value_type=Indicator.ValueType.TEXT)
@@ -489,8 +489,9 @@ def map_classes(values: list[Decimal]) -> list[float]:
         if not ordered:
             break
         value = ordered[min(len(ordered) - 1, int(len(ordered) * k / MAP_CLASSES))]
-        # Many municipalities at one value would otherwise give empty classes.
-        if not breaks or value > breaks[-1]:
+        # Many municipalities at one value would otherwise give empty classes; a break at the
+        # highest value would be a class without members.
+        if (not breaks or value > breaks[-1]) and value < ordered[-1]:
             breaks.append(value)
     return breaks
 

@@ -224,7 +224,11 @@ def logframe_rows(
         for indicator in own:
             targets = list(indicator.targets.all())
             actuals = values.series(indicator)
-            latest = next((a for a in reversed(actuals) if a.value is not None), None)
+            # The status is judged on the latest complete value (a total of a few municipalities
+            # would read as "off track"); the latest one when none is complete yet.
+            latest = next((a for a in reversed(actuals) if a.value is not None and a.complete), None) or next(
+                (a for a in reversed(actuals) if a.value is not None), None
+            )
             status = progress(
                 indicator,
                 targets,
@@ -346,7 +350,8 @@ def _labels() -> dict[str, str]:
         "values_for": _("Values for: %(territory)s"),
         "rule": _(
             "Status: the progress from the baseline to the value expected by the end of the latest "
-            "period on the straight path to the next target; on track from 90 %, at risk from 60 %."
+            "period with every unit reported, on the straight path to the next target; on track from 90 %, "
+            "at risk from 60 %."
         ),
     }
 

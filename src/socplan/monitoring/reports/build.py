@@ -16,7 +16,7 @@ from ..models import Report
 logger = logging.getLogger(__name__)
 
 REGIONAL_FORMATS = ("docx", "pdf")
-NATIONAL_FORMATS = ("docx", "xlsx")
+NATIONAL_FORMATS = ("docx", "pdf", "xlsx")
 
 
 def report_build(*, report_id: int) -> Report | None:
@@ -65,7 +65,9 @@ def _make(report: Report) -> tuple[bytes, str]:
         from .data import round_report_data
 
         if fmt not in REGIONAL_FORMATS:
-            raise ApplicationError(_("A regional report is made as DOCX or PDF, not as %(format)s.") % {"format": fmt})
+            raise ApplicationError(
+                _("A regional report is made as DOCX or PDF, not as %(format)s.") % {"format": fmt}
+            )
         data = round_report_data(report.round)
         _progress(report.pk, 40)
         charts = report_charts(data)
@@ -80,13 +82,20 @@ def _make(report: Report) -> tuple[bytes, str]:
         _progress(report.pk, 80)
         return content, regional_filename(data.labels["report"], data.region_label, data.round, fmt)
     if report.year:
-        from .national import national_summary_data, national_summary_docx, national_summary_xlsx
+        from . import national
 
         if fmt not in NATIONAL_FORMATS:
-            raise ApplicationError(_("The national summary is made as DOCX or XLSX, not as %(format)s.") % {"format": fmt})
-        data = national_summary_data(report.year)
+            raise ApplicationError(
+                _("The national summary is made as DOCX, PDF or XLSX, not as %(format)s.") % {"format": fmt}
+            )
+        data = national.national_summary_data(report.year)
         _progress(report.pk, 40)
-        content = national_summary_xlsx(data) if fmt == "xlsx" else national_summary_docx(data)
+        writers = {
+            "docx": national.national_summary_docx,
+            "pdf": national.national_summary_pdf,
+            "xlsx": national.national_summary_xlsx,
+        }
+        content = writers[fmt](data)
         _progress(report.pk, 80)
         return content, f"{_safe_name(f'{data.kind_label} {report.year}')}.{fmt}"
     raise ApplicationError(_("The report names neither a round nor a year."))

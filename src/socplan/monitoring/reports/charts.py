@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from .data import STATUS_COLOURS, STATUSES, RegionalReport, status_labels
 
 DPI = 150
-FONT = {"font.family": "DejaVu Sans", "font.size": 8, "axes.titlesize": 10, "axes.titleweight": "bold"}
+FONT = {"font.family": "DejaVu Sans", "font.size": 8}
 # Bars per chart of indicators: more would make the names unreadable at a page's width.
 INDICATORS_PER_CHART = 40
 # Progress above this is drawn at it (an indicator at 900 % would flatten all the others).
@@ -64,7 +64,9 @@ def _horizontal(rows: float, labels: list[str], *, below: float = 2.1):
     label_cm = probe.get_window_extent(renderer).width / figure.dpi * 2.54
     probe.remove()
     left = min(label_cm + 0.4, width * 0.5)
-    figure.subplots_adjust(left=left / width, right=1 - 0.4 / width, bottom=below / height, top=1 - above / height)
+    figure.subplots_adjust(
+        left=left / width, right=1 - 0.4 / width, bottom=below / height, top=1 - above / height
+    )
     return figure
 
 
@@ -96,8 +98,11 @@ def indicator_charts(data: RegionalReport) -> list[bytes]:
             figure = _horizontal(len(chunk), names, below=1.8)
             axes = figure.add_subplot()
             axes.barh(
-                positions, [100] * len(chunk), color="#EEEEEE", height=0.75,
-                label=_("value expected by the end of the period (100 %)"),
+                positions,
+                [100] * len(chunk),
+                color="#EEEEEE",
+                height=0.75,
+                label=_("value expected by the end of the period") + " (100 %)",
             )
             axes.barh(positions, values, color=[STATUS_COLOURS[row.status] for row in chunk], height=0.45)
             for position, value, row in zip(positions, values, chunk):
@@ -105,16 +110,24 @@ def indicator_charts(data: RegionalReport) -> list[bytes]:
             _row_labels(axes, positions, names)
             axes.set_ylim(-0.6, len(chunk) - 0.4)
             axes.axvline(
-                at_risk, color=STATUS_COLOURS["at_risk"], linestyle="--", linewidth=0.8,
+                at_risk,
+                color=STATUS_COLOURS["at_risk"],
+                linestyle="--",
+                linewidth=0.8,
                 label=_("at risk from %(percent)s %%") % {"percent": at_risk},
             )
             axes.axvline(
-                on_track, color=STATUS_COLOURS["on_track"], linestyle="--", linewidth=0.8,
+                on_track,
+                color=STATUS_COLOURS["on_track"],
+                linestyle="--",
+                linewidth=0.8,
                 label=_("on track from %(percent)s %%") % {"percent": on_track},
             )
             axes.axvline(100, color="#424242", linewidth=0.8)
             axes.set_xlim(min(0, min(values) - 5), PROGRESS_CAP + 25)
-            axes.set_xlabel(_("Progress towards the value expected by the end of the period, %"))
+            axes.set_xlabel(
+                textwrap.fill(_("Progress towards the value expected by the end of the period") + ", %", 50)
+            )
             axes.spines[["top", "right"]].set_visible(False)
             figure.legend(loc="lower center", ncols=3, frameon=False, fontsize=7)
             charts.append(_render(figure))
@@ -129,8 +142,14 @@ def submissions_chart(data: RegionalReport) -> bytes | None:
 
     if not data.submission_counts:
         return None
-    order = [s for s in Submission.Status.values]
-    colours = {"not_started": "#9E9E9E", "draft": "#90CAF9", "submitted": "#1E88E5", "returned": "#E0A800", "accepted": "#2E7D32"}
+    order = list(Submission.Status.values)
+    colours = {
+        "not_started": "#9E9E9E",
+        "draft": "#90CAF9",
+        "submitted": "#1E88E5",
+        "returned": "#E0A800",
+        "accepted": "#2E7D32",
+    }
     labels = dict(Submission.Status.choices)
     with matplotlib.rc_context(FONT):
         figure = _figure(16, 6)
@@ -157,8 +176,20 @@ def occupancy_chart(data: RegionalReport) -> bytes | None:
         figure = _horizontal(len(rows) * 1.3, names, below=1.2)
         axes = figure.add_subplot()
         positions = list(range(len(rows)))[::-1]
-        axes.barh([p + 0.2 for p in positions], [row.capacity for row in rows], height=0.4, color=GREY, label=_("Places"))
-        axes.barh([p - 0.2 for p in positions], [row.users for row in rows], height=0.4, color="#1E88E5", label=_("Users"))
+        axes.barh(
+            [p + 0.2 for p in positions],
+            [row.capacity for row in rows],
+            height=0.4,
+            color=GREY,
+            label=_("Places"),
+        )
+        axes.barh(
+            [p - 0.2 for p in positions],
+            [row.users for row in rows],
+            height=0.4,
+            color="#1E88E5",
+            label=_("Users"),
+        )
         _row_labels(axes, positions, names)
         axes.set_ylim(-0.7, len(rows) - 0.3)
         axes.spines[["top", "right"]].set_visible(False)

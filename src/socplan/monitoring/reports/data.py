@@ -64,7 +64,12 @@ def status_labels() -> dict[str, str]:
 
 
 def timeliness_labels() -> dict[str, str]:
-    return {ON_TIME: _("on time"), LATE: _("late"), OVERDUE: _("overdue, not submitted"), PENDING: _("not yet due")}
+    return {
+        ON_TIME: _("on time"),
+        LATE: _("late"),
+        OVERDUE: _("overdue, not submitted"),
+        PENDING: _("not yet due"),
+    }
 
 
 def labels() -> dict[str, str]:
@@ -84,7 +89,7 @@ def labels() -> dict[str, str]:
         "col_target": _("Target"),
         "col_expected": _("Expected by the end of the period"),
         "col_actual": _("Actual"),
-        "col_percent": _("%"),
+        "col_percent": "%",
         "col_status": _("Status"),
         "municipalities": _("Reports of the municipalities and other respondents"),
         "col_respondent": _("Respondent"),
@@ -180,6 +185,7 @@ class IndicatorRow:
     name: str  # code and name: "1.2.a Брой потребители на ЦОП"
     unit: str
     baseline: str
+    baseline_date: str
     target: str  # the next target and its label: "120 (2020)"
     expected: str
     actual: str
@@ -325,9 +331,9 @@ class RegionalReport:
 
 def round_report_data(round: Round, *, today: datetime.date | None = None) -> RegionalReport:
     """Read a round of a region and everything its report shows (a fixed number of queries)."""
-    round = Round.objects.select_related(
-        "region", "plan__current_version", "plan__region", "organizer", "body"
-    ).get(pk=round.pk)
+    round = Round.objects.select_related("region", "plan__current_version", "organizer", "body").get(
+        pk=round.pk
+    )
     if round.region is None:
         raise ApplicationError(_("A regional report needs a round of a region; this round is national."))
     today = today or timezone.localdate()
@@ -397,7 +403,10 @@ def _version(plan: Plan) -> PlanVersion | None:
 
 
 def _report_title(round: Round, region: Region) -> str:
-    values = {"region": region_name(region, in_text=True), "period": fmt_period(round.period_start, round.period_end)}
+    values = {
+        "region": region_name(region, in_text=True),
+        "period": fmt_period(round.period_start, round.period_end),
+    }
     plan = round.plan
     if plan is None:
         return _("Monitoring report of %(region)s for the period %(period)s") % values
@@ -412,7 +421,9 @@ def _report_title(round: Round, region: Region) -> str:
     }
 
 
-def _method(round: Round, region: Region, period: str, expected: int, respondents: int, submitted: int, accepted: int) -> list[str]:
+def _method(
+    round: Round, region: Region, period: str, expected: int, respondents: int, submitted: int, accepted: int
+) -> list[str]:
     values = {
         "round": clean(round.name),
         "organizer": round.organizer.name,
@@ -430,7 +441,10 @@ def _method(round: Round, region: Region, period: str, expected: int, respondent
         )
     else:
         paragraphs.append(
-            _("The report presents the monitoring round “%(round)s” in %(region)s for the period %(period)s, organised by %(organizer)s.")
+            _(
+                "The report presents the monitoring round “%(round)s” in %(region)s for the period "
+                "%(period)s, organised by %(organizer)s."
+            )
             % values
         )
     if round.body_id:
@@ -563,13 +577,23 @@ def _text_values(indicators: list[Indicator], region: Region, end: datetime.date
 def _indicator_row(book, indicator, targets, round, region, texts, names) -> IndicatorRow:
     name = clean(str(indicator))
     baseline = number(indicator.baseline_value)
-    if indicator.baseline_value is not None and indicator.baseline_date:
-        baseline += f" ({fmt_date(indicator.baseline_date)})"
+    baseline_date = fmt_date(indicator.baseline_date) if indicator.baseline_value is not None else ""
     if not indicator.is_numeric:
         result = Progress(None, None, None, "", None, NO_DATA)
         return IndicatorRow(
-            indicator, name, clean(indicator.unit), baseline, "—", "—", texts.get(indicator.pk, "—"),
-            _("qualitative indicator, not rated"), "—", NO_DATA, names[NO_DATA], result,
+            indicator,
+            name,
+            clean(indicator.unit),
+            baseline,
+            baseline_date,
+            "—",
+            "—",
+            texts.get(indicator.pk, "—"),
+            _("qualitative indicator, not rated"),
+            "—",
+            NO_DATA,
+            names[NO_DATA],
+            result,
         )
     result, period, aggregate = indicator_progress(book, indicator, targets, round, region.code)
     target = "—"
@@ -578,7 +602,12 @@ def _indicator_row(book, indicator, targets, round, region, texts, names) -> Ind
     notes = []
     if period is not None and (period[0], period[1]) != (round.period_start, round.period_end):
         notes.append(_("value for %(period)s") % {"period": fmt_period(period[0], period[1])})
-    if aggregate is not None and not aggregate.direct and aggregate.expected and aggregate.reported < aggregate.expected:
+    if (
+        aggregate is not None
+        and not aggregate.direct
+        and aggregate.expected
+        and aggregate.reported < aggregate.expected
+    ):
         notes.append(
             _("%(reported)s of %(expected)s municipalities reported")
             % {"reported": aggregate.reported, "expected": aggregate.expected}
@@ -588,6 +617,7 @@ def _indicator_row(book, indicator, targets, round, region, texts, names) -> Ind
         name=name,
         unit=clean(indicator.unit),
         baseline=baseline,
+        baseline_date=baseline_date,
         target=target,
         expected=number(result.expected),
         actual=number(result.actual),
@@ -609,7 +639,9 @@ def _submission(assignment: Assignment) -> Submission | None:
         return None
 
 
-def timeliness(first: datetime.datetime | None, due_on: datetime.date | None, today: datetime.date) -> tuple[str, int]:
+def timeliness(
+    first: datetime.datetime | None, due_on: datetime.date | None, today: datetime.date
+) -> tuple[str, int]:
     """On time, late (and by how many days), overdue or not yet due, against the submission deadline.
 
     `first` is the report's first submission: a report returned for changes and sent again after the
@@ -627,9 +659,9 @@ def _timeliness_label(kind: str, days: int) -> str:
     if kind == LATE:
         return ngettext("late by %(days)s day", "late by %(days)s days", days) % {"days": days}
     if kind == OVERDUE:
-        return ngettext("overdue by %(days)s day, not submitted", "overdue by %(days)s days, not submitted", days) % {
-            "days": days
-        }
+        return ngettext(
+            "overdue by %(days)s day, not submitted", "overdue by %(days)s days, not submitted", days
+        ) % {"days": days}
     return timeliness_labels().get(kind, "—")
 
 
@@ -637,14 +669,19 @@ def _council_decision(assignment: Assignment, submission: Submission | None) -> 
     if submission is not None and submission.council_decision.strip():
         text = clean(submission.council_decision)
         if submission.council_decision_date:
-            return _("No. %(number)s/%(date)s") % {"number": text, "date": fmt_date(submission.council_decision_date)}
+            return _("No. %(number)s/%(date)s") % {
+                "number": text,
+                "date": fmt_date(submission.council_decision_date),
+            }
         return text
     if assignment.needs_council_decision:
         return _("required, not attached")
     return "—"
 
 
-def _submissions(assignments: list[Assignment], due_on, today) -> tuple[list[MunicipalityTable], Counter, Counter]:
+def _submissions(
+    assignments: list[Assignment], due_on, today
+) -> tuple[list[MunicipalityTable], Counter, Counter]:
     statuses = dict(Submission.Status.choices)
     groups: dict[str, list[SubmissionRow]] = defaultdict(list)
     order: dict[str, tuple] = {}
@@ -669,10 +706,17 @@ def _submissions(assignments: list[Assignment], due_on, today) -> tuple[list[Mun
             council_decision=_council_decision(assignment, submission),
         )
         municipality = assignment.respondent.municipality
-        name = _("Municipality of %(name)s") % {"name": municipality.name} if municipality else _("Regional and other respondents")
+        name = (
+            _("Municipality of %(name)s") % {"name": municipality.name}
+            if municipality
+            else _("Regional and other respondents")
+        )
         groups[name].append(row)
         order[name] = (1, "") if municipality is None else (0, municipality.name)
-    tables = [MunicipalityTable(name, rows) for name, rows in sorted(groups.items(), key=lambda item: order[item[0]])]
+    tables = [
+        MunicipalityTable(name, rows)
+        for name, rows in sorted(groups.items(), key=lambda item: order[item[0]])
+    ]
     return tables, status_counts, timeliness_counts
 
 
@@ -695,7 +739,9 @@ def occupancy_as_of(date: datetime.date) -> dict:
 
     selectors.latest_occupancy gives the latest figure of all; a report on a past period must not show
     figures from after it, so the same subquery is bounded by the period's end here."""
-    latest = Occupancy.objects.filter(service=OuterRef("pk"), starts_on__lte=date).order_by("-starts_on", "-id")
+    latest = Occupancy.objects.filter(service=OuterRef("pk"), starts_on__lte=date).order_by(
+        "-starts_on", "-id"
+    )
     return {
         "last_users": Subquery(latest.values("users")[:1]),
         "last_period_start": Subquery(latest.values("starts_on")[:1]),
@@ -743,7 +789,9 @@ def _services(region: Region, municipalities: list[Municipality], round: Round):
                 capacity=service.capacity,
                 users=users,
                 period=_period_label(service.last_period, service.last_period_start),
-                rate=percent(Decimal(users) * 100 / service.capacity, decimals=0) if users is not None and service.capacity else "—",
+                rate=percent(Decimal(users) * 100 / service.capacity, decimals=0)
+                if users is not None and service.capacity
+                else "—",
                 status_label=capfirst(str(statuses.get(service.status, service.status))),
             )
         )
@@ -766,7 +814,9 @@ def _occupancy_row(name: str, services: list[Service]) -> OccupancyRow:
     )
 
 
-def _needs(region: Region, municipalities: list[Municipality], as_of: datetime.date) -> tuple[list[NeedRow], str]:
+def _needs(
+    region: Region, municipalities: list[Municipality], as_of: datetime.date
+) -> tuple[list[NeedRow], str]:
     """The gap analysis of the region's municipalities at the period's end, added up per type
     (social_services.gap: the same figures as the gap page)."""
     municipality_ids = [m.pk for m in municipalities]
@@ -781,7 +831,9 @@ def _needs(region: Region, municipalities: list[Municipality], as_of: datetime.d
             NeedRow(
                 service_type=clean(item.service_type.name),
                 unit=units.get(item.unit, item.unit),
-                need=number(item.need, decimals=1 if item.unit == "places" else 0) if item.need is not None else "—",
+                need=number(item.need, decimals=1 if item.unit == "places" else 0)
+                if item.need is not None
+                else "—",
                 capacity=item.capacity,
                 planned=item.planned,
                 gap=number(gap, decimals=1 if item.unit == "places" else 0) if gap is not None else "—",
@@ -805,8 +857,11 @@ def _narrative(assignments: list[Assignment]) -> list[NarrativeQuestion]:
     questions = []
     for template in sorted(templates.values(), key=lambda t: (t.name, t.pk)):
         answered = [
-            a for a in assignments
-            if a.template_id == template.pk and _submission(a) is not None and _submission(a).status in COUNTED
+            a
+            for a in assignments
+            if a.template_id == template.pk
+            and _submission(a) is not None
+            and _submission(a).status in COUNTED
         ]
         for section, item in forms_engine.items(template.schema or {}):
             if item.get("type") != "longtext":
@@ -827,7 +882,10 @@ def _narrative(assignments: list[Assignment]) -> list[NarrativeQuestion]:
                     template=clean(template.name),
                     section=clean(str(section.get("title", ""))),
                     label=clean(str(item.get("label", ""))),
-                    groups=[NarrativeGroup(name, answers) for name, answers in sorted(groups.items(), key=lambda i: order[i[0]])],
+                    groups=[
+                        NarrativeGroup(name, answers)
+                        for name, answers in sorted(groups.items(), key=lambda i: order[i[0]])
+                    ],
                 )
             )
     return questions

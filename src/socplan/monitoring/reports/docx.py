@@ -30,7 +30,15 @@ class ReportWriter(_DocxWriter):
 
     `data` needs `title`, `owner` and `kind_label` (the document's properties)."""
 
-    def centred(self, text: str, size: float = 12, *, bold: bool = False, space_before: float = 0, space_after: float | None = None):
+    def centred(
+        self,
+        text: str,
+        size: float = 12,
+        *,
+        bold: bool = False,
+        space_before: float = 0,
+        space_after: float | None = None,
+    ):
         from docx.enum.text import WD_ALIGN_PARAGRAPH
         from docx.shared import Pt
 
@@ -145,7 +153,7 @@ class _RegionalWriter(ReportWriter):
                     [
                         [row.name],
                         [row.unit],
-                        [row.baseline],
+                        [row.baseline, row.baseline_date] if row.baseline_date else [row.baseline],
                         [row.target],
                         [row.expected],
                         [row.actual, row.note] if row.note else [row.actual],
@@ -187,7 +195,13 @@ class _RegionalWriter(ReportWriter):
         self.heading(labels["services"])
         self.heading(labels["occupancy_by_municipality"], 2)
         table = self.table(
-            [labels["col_municipality"], labels["col_services"], labels["col_capacity"], labels["col_users"], labels["col_rate"]],
+            [
+                labels["col_municipality"],
+                labels["col_services"],
+                labels["col_capacity"],
+                labels["col_users"],
+                labels["col_rate"],
+            ],
             [55, 25, 25, 25, 30],
             right=(1, 2, 3, 4),
         )

@@ -93,16 +93,18 @@ class MinutesData:
 
 def minutes_data(meeting: Meeting) -> MinutesData:
     """Read the meeting with its agenda, attendance, decisions and follow-ups (five queries)."""
-    meeting = Meeting.objects.select_related("body__organization__region", "body__organization__municipality").get(
-        pk=meeting.pk
-    )
+    meeting = Meeting.objects.select_related(
+        "body__organization__region", "body__organization__municipality"
+    ).get(pk=meeting.pk)
     agenda = list(AgendaItem.objects.filter(meeting=meeting).order_by("position", "pk"))
     attendance = list(Attendance.objects.filter(meeting=meeting).order_by("is_guest", "pk"))
     decisions = list(
         Decision.objects.filter(meeting=meeting)
         .order_by("number")
         .prefetch_related(
-            Prefetch("follow_ups", queryset=FollowUp.objects.select_related("responsible").order_by("due_on", "pk"))
+            Prefetch(
+                "follow_ups", queryset=FollowUp.objects.select_related("responsible").order_by("due_on", "pk")
+            )
         )
     )
     body = meeting.body
@@ -128,7 +130,9 @@ def minutes_data(meeting: Meeting) -> MinutesData:
         subtitle = _("of the meeting of the extended composition of %(body)s") % {"body": body.name}
     else:
         subtitle = _("of the meeting of %(body)s") % {"body": body.name}
-    heading = _("MINUTES No. %(number)s") % {"number": meeting.number} if meeting.number.strip() else _("MINUTES")
+    heading = (
+        _("MINUTES No. %(number)s") % {"number": meeting.number} if meeting.number.strip() else _("MINUTES")
+    )
 
     return MinutesData(
         meeting=meeting,
@@ -146,14 +150,22 @@ def minutes_data(meeting: Meeting) -> MinutesData:
         if meeting.opening.strip()
         else [Block(text=text) for text in _opening(meeting, len(members), len(present), len(guests))],
         agenda=[
-            ItemBlock(item.position, clean(item.title), clean(item.presenters), blocks(item.minutes), by_item.get(item.pk, []))
+            ItemBlock(
+                item.position,
+                clean(item.title),
+                clean(item.presenters),
+                blocks(item.minutes),
+                by_item.get(item.pk, []),
+            )
             for item in agenda
         ],
         loose_decisions=by_item.get(None, []),
         closing=blocks(meeting.closing) if meeting.closing.strip() else [Block(text=_closing(meeting))],
         chair=clean(meeting.chair),
         chair_position=_lines(meeting.chair_position),
-        prepared_by=", ".join(part for part in (clean(meeting.prepared_by), clean(meeting.prepared_by_position)) if part),
+        prepared_by=", ".join(
+            part for part in (clean(meeting.prepared_by), clean(meeting.prepared_by_position)) if part
+        ),
         members=[a for a in members if a.present],
         guests=guests,
     )
@@ -182,9 +194,15 @@ def _opening(meeting: Meeting, members: int, present: int, guests: int) -> list[
     place = _lines(meeting.place)[0].rstrip(",;. ") if meeting.place.strip() else ""
     values = {"date": date, "body": body, "place": place}
     if meeting.starts_at and place:
-        first = _("Today, %(date)s, at %(time)s, a meeting of %(body)s was held in %(place)s.") % {**values, "time": _time(meeting.starts_at)}
+        first = _("Today, %(date)s, at %(time)s, a meeting of %(body)s was held in %(place)s.") % {
+            **values,
+            "time": _time(meeting.starts_at),
+        }
     elif meeting.starts_at:
-        first = _("Today, %(date)s, at %(time)s, a meeting of %(body)s was held.") % {**values, "time": _time(meeting.starts_at)}
+        first = _("Today, %(date)s, at %(time)s, a meeting of %(body)s was held.") % {
+            **values,
+            "time": _time(meeting.starts_at),
+        }
     elif place:
         first = _("Today, %(date)s, a meeting of %(body)s was held in %(place)s.") % values
     else:
@@ -197,19 +215,26 @@ def _opening(meeting: Meeting, members: int, present: int, guests: int) -> list[
             first += " " + _("%(chair)s opened the meeting and welcomed the members.") % chair
     second = ""
     if meeting.invitation_number.strip() and meeting.invitation_date:
-        second = _("An invitation with a draft agenda was sent for the meeting under outgoing No. %(number)s/%(date)s.") % {
+        second = _(
+            "An invitation with a draft agenda was sent for the meeting under outgoing No. %(number)s/%(date)s."
+        ) % {
             "number": clean(meeting.invitation_number),
             "date": fmt_date(meeting.invitation_date),
         }
     elif meeting.invitation_date:
-        second = _("An invitation with a draft agenda was sent for the meeting on %(date)s.") % {"date": fmt_date(meeting.invitation_date)}
+        second = _("An invitation with a draft agenda was sent for the meeting on %(date)s.") % {
+            "date": fmt_date(meeting.invitation_date)
+        }
     counts = {"present": present, "members": members, "guests": guests}
     if guests:
-        attended = ngettext(
-            "%(present)s of the %(members)s members of the body and %(guests)s guest attended the meeting",
-            "%(present)s of the %(members)s members of the body and %(guests)s guests attended the meeting",
-            guests,
-        ) % counts
+        attended = (
+            ngettext(
+                "%(present)s of the %(members)s members of the body and %(guests)s guest attended the meeting",
+                "%(present)s of the %(members)s members of the body and %(guests)s guests attended the meeting",
+                guests,
+            )
+            % counts
+        )
     else:
         attended = _("%(present)s of the %(members)s members of the body attended the meeting") % counts
     attended += " " + _("(Appendix No. 1 – Attendance list, an integral part of these minutes).")
@@ -259,7 +284,9 @@ class _MinutesWriter(ReportWriter):
     def _header(self) -> None:
         data = self.data
         for index, line in enumerate(data.header):
-            paragraph = self.centred(line if index else line.upper(), 13 if index == 0 else 12, bold=index == 0, space_after=0)
+            paragraph = self.centred(
+                line if index else line.upper(), 13 if index == 0 else 12, bold=index == 0, space_after=0
+            )
         _bottom_border(paragraph)
         if data.approved_by:
             self.right(_("APPROVED BY:"), bold=True, space_before=18)
@@ -294,7 +321,9 @@ class _MinutesWriter(ReportWriter):
     def _items(self) -> None:
         for item in self.data.agenda:
             paragraph = self.paragraph(
-                _("Item %(number)s of the agenda – %(title)s") % {"number": item.position, "title": item.title}, bold=True
+                _("Item %(number)s of the agenda – %(title)s")
+                % {"number": item.position, "title": item.title},
+                bold=True,
             )
             paragraph.paragraph_format.space_before = self._pt(12)
             paragraph.paragraph_format.keep_with_next = True
@@ -310,7 +339,9 @@ class _MinutesWriter(ReportWriter):
 
     def _decision(self, decision: DecisionBlock) -> None:
         labels = {"task": _("What is to be done"), "responsible": _("Responsible"), "due": _("Deadline")}
-        self.centred(_("DECISION No. %(number)s") % {"number": decision.number}, 12, bold=True, space_before=12)
+        self.centred(
+            _("DECISION No. %(number)s") % {"number": decision.number}, 12, bold=True, space_before=12
+        )
         self.blocks(decision.blocks)
         if decision.follow_ups:
             table = self.table([labels["task"], labels["responsible"], labels["due"]], [80, 55, 25])
@@ -358,10 +389,33 @@ class _MinutesWriter(ReportWriter):
 
 # The elements of w:pPr that follow w:pBdr (ECMA-376 CT_PPrBase, as python-docx lists them).
 _AFTER_PBDR = (
-    "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
-    "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
-    "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
-    "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+    "w:shd",
+    "w:tabs",
+    "w:suppressAutoHyphens",
+    "w:kinsoku",
+    "w:wordWrap",
+    "w:overflowPunct",
+    "w:topLinePunct",
+    "w:autoSpaceDE",
+    "w:autoSpaceDN",
+    "w:bidi",
+    "w:adjustRightInd",
+    "w:snapToGrid",
+    "w:spacing",
+    "w:ind",
+    "w:contextualSpacing",
+    "w:mirrorIndents",
+    "w:suppressOverlap",
+    "w:jc",
+    "w:textDirection",
+    "w:textAlignment",
+    "w:textboxTightWrap",
+    "w:outlineLvl",
+    "w:divId",
+    "w:cnfStyle",
+    "w:rPr",
+    "w:sectPr",
+    "w:pPrChange",
 )
 
 

@@ -32,7 +32,10 @@ def regional_report_html(data: RegionalReport, *, charts: list[Chart] | None = N
             "data": data,
             "labels": data.labels,
             "charts": [
-                {"title": chart.title, "src": "data:image/png;base64," + base64.b64encode(chart.png).decode("ascii")}
+                {
+                    "title": chart.title,
+                    "src": "data:image/png;base64," + base64.b64encode(chart.png).decode("ascii"),
+                }
                 for chart in charts
             ],
             "page_css": page_css(),

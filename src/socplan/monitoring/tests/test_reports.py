@@ -106,22 +106,44 @@ def sofia():
         name="Звено за мониторинг и оценка на изпълнението на Областна стратегия за развитие на социалните "
         "услуги в Софийска област",
     )
-    plan = PlanFactory(regional=True, owner=admin, region=region, title=PLAN_TITLE, status=Plan.Status.IN_FORCE)
+    plan = PlanFactory(
+        regional=True, owner=admin, region=region, title=PLAN_TITLE, status=Plan.Status.IN_FORCE
+    )
     version = plan.versions.get()
     version.status = PlanVersion.Status.ADOPTED
     version.save()
     plan.current_version = version
     plan.save()
-    priority = NodeFactory(version=version, level=Level.PRIORITY, number="1", position=0, title="Деинституционализация")
-    goal = NodeFactory(
-        version=version, parent=priority, level=Level.GENERAL_GOAL, number="1.1", position=0, title="Услуги в общността"
+    priority = NodeFactory(
+        version=version, level=Level.PRIORITY, number="1", position=0, title="Деинституционализация"
     )
-    measure_a = NodeFactory(version=version, parent=goal, level=Level.MEASURE, number="1.1.1", position=0, title="Разкриване на ЦОП")
-    measure_b = NodeFactory(version=version, parent=goal, level=Level.MEASURE, number="1.1.2", position=1, title="Приемна грижа")
-    NodeFactory(version=version, level=Level.PRIORITY, number="2", position=1, title="Приоритет без индикатори")
+    goal = NodeFactory(
+        version=version,
+        parent=priority,
+        level=Level.GENERAL_GOAL,
+        number="1.1",
+        position=0,
+        title="Услуги в общността",
+    )
+    measure_a = NodeFactory(
+        version=version,
+        parent=goal,
+        level=Level.MEASURE,
+        number="1.1.1",
+        position=0,
+        title="Разкриване на ЦОП",
+    )
+    measure_b = NodeFactory(
+        version=version, parent=goal, level=Level.MEASURE, number="1.1.2", position=1, title="Приемна грижа"
+    )
+    NodeFactory(
+        version=version, level=Level.PRIORITY, number="2", position=1, title="Приоритет без индикатори"
+    )
 
     def indicator(code, name, node, target, **extra):
-        item = Indicator.objects.create(plan=plan, node_key=node.key if node else None, code=code, name=name, unit="брой", **extra)
+        item = Indicator.objects.create(
+            plan=plan, node_key=node.key if node else None, code=code, name=name, unit="брой", **extra
+        )
         Target.objects.create(indicator=item, label="2017", due_on=END, value=Decimal(target))
         return item
 
@@ -146,14 +168,26 @@ def sofia():
         period_end=END,
         status=Round.Status.OPEN,
     )
-    Deadline.objects.create(round=round_, kind=Deadline.Kind.SUBMISSION, title="Проекти на доклади", due_on=datetime.date(2017, 10, 10))
     Deadline.objects.create(
-        round=round_, kind=Deadline.Kind.COUNCIL_DECISION, title="Решения на общинските съвети", due_on=datetime.date(2017, 10, 30)
+        round=round_,
+        kind=Deadline.Kind.SUBMISSION,
+        title="Проекти на доклади",
+        due_on=datetime.date(2017, 10, 10),
     )
-    template = FormTemplate.objects.create(code="municipal-report", name="Доклад за изпълнение на общинската стратегия", schema=SCHEMA)
+    Deadline.objects.create(
+        round=round_,
+        kind=Deadline.Kind.COUNCIL_DECISION,
+        title="Решения на общинските съвети",
+        due_on=datetime.date(2017, 10, 30),
+    )
+    template = FormTemplate.objects.create(
+        code="municipal-report", name="Доклад за изпълнение на общинската стратегия", schema=SCHEMA
+    )
 
     def assign(organization, status, first=None, answers=None, **extra):
-        assignment = Assignment.objects.create(round=round_, template=template, respondent=organization, needs_council_decision=True)
+        assignment = Assignment.objects.create(
+            round=round_, template=template, respondent=organization, needs_council_decision=True
+        )
         Submission.objects.create(
             assignment=assignment,
             status=status,
@@ -169,7 +203,11 @@ def sofia():
         _org(municipality, municipality__code="SFO06"),
         Submission.Status.ACCEPTED,
         datetime.date(2017, 10, 5),
-        {"users_total": "95", "achievements": "Открит е нов ЦОП в Божурище.\n• 40 потребители", "problems": ""},
+        {
+            "users_total": "95",
+            "achievements": "Открит е нов ЦОП в Божурище.\n• 40 потребители",
+            "problems": "",
+        },
         council_decision="123",
         council_decision_date=datetime.date(2017, 10, 25),
     )
@@ -179,7 +217,11 @@ def sofia():
         datetime.date(2017, 10, 15),
         {"achievements": "Ботевград разшири приемната грижа.", "problems": "Липса на специалисти."},
     )
-    assign(_org(municipality, municipality__code="SFO09"), Submission.Status.DRAFT, answers={"achievements": "Чернова от Годеч."})
+    assign(
+        _org(municipality, municipality__code="SFO09"),
+        Submission.Status.DRAFT,
+        answers={"achievements": "Чернова от Годеч."},
+    )
     assign(
         _org(Organization.Kind.RDSP, region=region),
         Submission.Status.RETURNED,
@@ -205,15 +247,24 @@ def sofia():
     )
     OccupancyFactory(service=bozhurishte, starts_on=datetime.date(2017, 4, 1), period="quarter", users=15)
     ServiceFactory(  # opened after the period: not in the report
-        name="ЦНСТ Годеч", settlement=settlement_of("SFO09"), provider=_org(municipality, municipality__code="SFO09"),
-        capacity=14, opened_on=datetime.date(2018, 5, 1),
+        name="ЦНСТ Годеч",
+        settlement=settlement_of("SFO09"),
+        provider=_org(municipality, municipality__code="SFO09"),
+        capacity=14,
+        opened_on=datetime.date(2018, 5, 1),
     )
     return {
         "round": round_,
         "plan": plan,
         "body": body,
         "admin": admin,
-        "indicators": {"on_track": on_track, "at_risk": at_risk, "off_track": off_track, "no_data": no_data, "loose": loose},
+        "indicators": {
+            "on_track": on_track,
+            "at_risk": at_risk,
+            "off_track": off_track,
+            "no_data": no_data,
+            "loose": loose,
+        },
     }
 
 
@@ -246,7 +297,9 @@ def test_indicators_are_rated_by_the_rounds_thresholds_on_the_region_value(sofia
     assert rows["1.1.1.a"].progress.actual == Decimal(95)
     assert rows["1.1.1.a"].status == ON_TRACK
     assert rows["1.1.1.b"].status == AT_RISK
-    assert rows["1.1.1.b"].note == _t("%(reported)s of %(expected)s municipalities reported", reported=1, expected=22)
+    assert rows["1.1.1.b"].note == _t(
+        "%(reported)s of %(expected)s municipalities reported", reported=1, expected=22
+    )
     assert rows["1.1.2.a"].status == OFF_TRACK and rows["1.1.2.a"].percent.startswith("20")
     # The only value is of 2016: it is used, and the table says so.
     assert "31.12.2016" in rows["1.1.2.a"].note
@@ -315,7 +368,9 @@ def test_narrative_quotes_only_submitted_and_accepted_reports_per_question(sofia
     assert [g.municipality for g in achievements.groups] == ["Божурище", "Ботевград"]
     first = achievements.groups[0].answers[0]
     assert first.respondent == "Община Божурище"
-    assert first.blocks[0].text == "Открит е нов ЦОП в Божурище." and first.blocks[1].items == ["40 потребители"]
+    assert first.blocks[0].text == "Открит е нов ЦОП в Божурище." and first.blocks[1].items == [
+        "40 потребители"
+    ]
     quoted = [a.blocks[0].text for g in achievements.groups for a in g.answers]
     assert "Чернова от Годеч." not in quoted and "Върнат за корекции." not in quoted
     assert [g.municipality for g in data.narrative[1].groups] == ["Ботевград"]
@@ -336,6 +391,32 @@ def test_a_national_round_has_no_regional_report(sofia):
         _data(round_)
 
 
+def test_the_period_matching_the_round_best_is_the_one_ending_with_it_else_the_latest_before():
+    from socplan.monitoring.reports.data import best_period
+
+    year_2016 = (START, datetime.date(2016, 12, 31))
+    half_2017 = (datetime.date(2017, 1, 1), END)
+    whole = (START, END)
+    assert best_period([year_2016, half_2017, whole], START, END) == whole
+    assert best_period([year_2016, half_2017], START, END) == half_2017
+    assert (
+        best_period([year_2016, (datetime.date(2017, 1, 1), datetime.date(2017, 12, 31))], START, END)
+        == year_2016
+    )
+    assert best_period([(datetime.date(2018, 1, 1), datetime.date(2018, 12, 31))], START, END) is None
+
+
+def test_timeliness_counts_the_first_submission_against_the_deadline():
+    from socplan.monitoring.reports.data import timeliness
+
+    due = datetime.date(2017, 10, 10)
+    assert timeliness(_at(due, 23), due, TODAY) == ("on_time", 0)
+    assert timeliness(_at(datetime.date(2017, 10, 13)), due, TODAY) == ("late", 3)
+    assert timeliness(None, due, TODAY) == ("overdue", 36)
+    assert timeliness(None, due, datetime.date(2017, 10, 1)) == ("pending", 0)
+    assert timeliness(None, None, TODAY) == ("", 0)
+
+
 # --- DOCX and PDF ------------------------------------------------------------------------------------
 
 
@@ -354,7 +435,16 @@ def test_docx_has_the_title_the_parts_and_the_tables_of_the_report(sofia):
     assert title in [p.text for p in document.paragraphs[:6]]
     assert document.core_properties.title == title[:255]
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
-    for label in ("introduction", "rule", "progress", "municipalities", "services", "charts", "narrative", "conclusions"):
+    for label in (
+        "introduction",
+        "rule",
+        "progress",
+        "municipalities",
+        "services",
+        "charts",
+        "narrative",
+        "conclusions",
+    ):
         assert data.labels[label] in headings, label
     assert "Мярка 1.1.1. Разкриване на ЦОП" in headings
     assert "Община Ботевград" in headings and "Постигнати резултати" in " ".join(headings)
@@ -367,7 +457,9 @@ def test_docx_has_the_title_the_parts_and_the_tables_of_the_report(sofia):
     assert len(table.columns) == 8
     cells = [c.text.replace("\xa0", " ") for c in table.rows[1].cells]
     assert cells[0] == "1.1.1.a Потребители на ЦОП" and cells[3] == "100 (2017)"
-    assert cells[5] == "95\n" + _t("%(reported)s of %(expected)s municipalities reported", reported=3, expected=22)
+    assert cells[5] == "95\n" + _t(
+        "%(reported)s of %(expected)s municipalities reported", reported=3, expected=22
+    )
     assert cells[6] == "95,0 %" and cells[7] == _t("on track")
     assert "Проекти на доклади — 10.10.2017" in text
     assert "Ботевград | 1 | 30 | 24 | 80 %" in text
@@ -434,7 +526,12 @@ def meeting(sofia):
         prepared_by="Женя Иванова",
         prepared_by_position="младши експерт, отдел РРЕП",
     )
-    first = AgendaItem.objects.create(meeting=meeting, position=1, title="Представяне на проект „Повишаване на капацитета“", presenters="Мила Пашова")
+    AgendaItem.objects.create(
+        meeting=meeting,
+        position=1,
+        title="Представяне на проект „Повишаване на капацитета“",
+        presenters="Мила Пашова",
+    )
     second = AgendaItem.objects.create(
         meeting=meeting,
         position=2,
@@ -442,9 +539,17 @@ def meeting(sofia):
         minutes="Г-жа Пашова запозна присъстващите с образците на документи:\n• Рамка на доклад;\n• Насоки.",
     )
     AgendaItem.objects.create(meeting=meeting, position=3, title="Други")
-    Attendance.objects.create(meeting=meeting, person_name="Галя Георгиева", position="Заместник областен управител", present=True)
+    Attendance.objects.create(
+        meeting=meeting, person_name="Галя Георгиева", position="Заместник областен управител", present=True
+    )
     Attendance.objects.create(meeting=meeting, person_name="Иван Отсъстващ", position="член", present=False)
-    Attendance.objects.create(meeting=meeting, person_name="Мила Пашова", position="Областен координатор", is_guest=True, present=True)
+    Attendance.objects.create(
+        meeting=meeting,
+        person_name="Мила Пашова",
+        position="Областен координатор",
+        is_guest=True,
+        present=True,
+    )
     decision = Decision.objects.create(
         meeting=meeting,
         agenda_item=second,
@@ -459,7 +564,6 @@ def meeting(sofia):
             responsible=_org(Organization.Kind.MUNICIPALITY, municipality__code=code),
             due_on=due,
         )
-    assert first.pk
     return meeting
 
 
@@ -468,8 +572,16 @@ def test_minutes_follow_the_form_of_document_002(meeting):
         document = _open_docx(reports.minutes_docx(meeting))
     paragraphs = [p.text for p in document.paragraphs]
     text = _docx_text(document)
-    assert paragraphs[:3] == [_t("REPUBLIC OF BULGARIA").upper(), _t("Regional Administration"), "Софийска област"]
-    assert _t("APPROVED BY:") in paragraphs and "ИЛИАН ТОДОРОВ" in paragraphs and "на Софийска област" in paragraphs
+    assert paragraphs[:3] == [
+        _t("REPUBLIC OF BULGARIA").upper(),
+        _t("Regional Administration"),
+        "Софийска област",
+    ]
+    assert (
+        _t("APPROVED BY:") in paragraphs
+        and "ИЛИАН ТОДОРОВ" in paragraphs
+        and "на Софийска област" in paragraphs
+    )
     assert _t("MINUTES") in paragraphs
     assert "09 август 2017" in text and "сряда" in text and "13.00" in text
     assert "гр. София, бул. „Витоша“ №6, ет. 5, Заседателна зала" in paragraphs
@@ -485,10 +597,23 @@ def test_minutes_follow_the_form_of_document_002(meeting):
     assert _t("AGENDA:") in paragraphs
     agenda = [p for p in paragraphs if re.match(r"^\d\.\t", p)]
     assert [p.split("\t")[0] for p in agenda] == ["1.", "2.", "3."]
-    assert _t("Item %(number)s of the agenda – %(title)s", number=2, title="Предстоящи задачи по Мониторинговия доклад за периода 2016–2017 г.") in paragraphs
+    assert (
+        _t(
+            "Item %(number)s of the agenda – %(title)s",
+            number=2,
+            title="Предстоящи задачи по Мониторинговия доклад за периода 2016–2017 г.",
+        )
+        in paragraphs
+    )
     assert _t("DECISION No. %(number)s", number=1) in paragraphs
     decision_at = paragraphs.index(_t("DECISION No. %(number)s", number=1))
-    assert decision_at > paragraphs.index(_t("Item %(number)s of the agenda – %(title)s", number=2, title="Предстоящи задачи по Мониторинговия доклад за периода 2016–2017 г."))
+    assert decision_at > paragraphs.index(
+        _t(
+            "Item %(number)s of the agenda – %(title)s",
+            number=2,
+            title="Предстоящи задачи по Мониторинговия доклад за периода 2016–2017 г.",
+        )
+    )
     assert "Община Божурище | 10.10.2017" in text and "Община Ботевград | 30.10.2017" in text
     assert "ГАЛЯ ГЕОРГИЕВА" in paragraphs and _t("Minutes prepared by:") in paragraphs
     assert "Женя Иванова, младши експерт, отдел РРЕП" in paragraphs
@@ -560,10 +685,14 @@ def test_report_build_makes_the_document_and_stores_it(sofia):
     assert reports.report_build(report_id=report.pk) is None
 
 
-def test_report_build_of_the_national_summary(sofia):
-    report = Report.objects.create(year=2017, fmt="xlsx", language="bg")
+@pytest.mark.parametrize("fmt", ["xlsx", "pdf"])
+def test_report_build_of_the_national_summary(sofia, fmt):
+    report = Report.objects.create(year=2017, fmt=fmt, language="bg")
     done = reports.report_build(report_id=report.pk)
-    assert done.status == Report.Status.DONE and done.file.name.endswith("2017.xlsx")
+    assert done.status == Report.Status.DONE and done.file.name.endswith(f"2017.{fmt}")
+    if fmt == "pdf":
+        with done.file.open("rb") as handle:
+            assert handle.read(4) == b"%PDF"
 
 
 def test_report_build_records_the_reason_of_a_failure(sofia, monkeypatch):

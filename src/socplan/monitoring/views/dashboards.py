@@ -87,7 +87,7 @@ def line_chart(points: list[YearPoint], *, title: str, uid: str, width: int = 30
 
     Kept small (whole units, shared attributes on groups): a region's page holds 200 of them.
     """
-    left, right, top, bottom = 46, 8, 8, 18
+    left, right, top, bottom = 46, 16, 8, 18  # room for the last year's label
     plot_w, plot_h = width - left - right, height - top - bottom
     numbers = [float(v) for p in points for v in (p.actual, p.expected) if v is not None]
     low, high = min([0.0, *numbers]), max([0.0, *numbers])
@@ -157,7 +157,9 @@ def status_bar(counts: dict[str, int], *, title: str, uid: str, width: int = 260
     total = sum(counts.values())
     summary = ", ".join(f"{counts.get(s, 0)} {STATUS_LABELS[s]}" for s in STATUSES)
     out = [
-        f'<svg class="status-bar" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        # As wide as its box allows, up to `width`.
+        f'<svg class="status-bar" width="100%" height="{height}" viewBox="0 0 {width} {height}" preserveAspectRatio="none" '
+        f'style="max-width:{width}px;display:block" role="img" '
         f'aria-labelledby="{uid}-t">',
         f'<title id="{uid}-t">{escape(title)}: {escape(summary if total else _("no indicators"))}</title>',
     ]
