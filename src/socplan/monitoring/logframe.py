@@ -28,15 +28,15 @@ from django.utils.translation import gettext as _
 
 from socplan.plans import selectors as plan_selectors
 from socplan.plans.exports.common import (
-    _field,
+    field_label,
     clean,
     fmt_date,
     fmt_number,
     fmt_period,
     node_heading_text,
 )
-from socplan.plans.exports.docx import _DocxWriter, _shade
-from socplan.plans.exports.xlsx import _sheet_title
+from socplan.plans.exports.docx import DocxWriter, shade
+from socplan.plans.exports.xlsx import sheet_title
 from socplan.plans.models import LEVEL_ORDER, Node, Plan, PlanVersion
 from socplan.territory.models import Municipality, Region
 
@@ -336,15 +336,15 @@ def _labels() -> dict[str, str]:
         "title": _("Logical framework"),
         "number": "№",
         "element": _("Element / indicator"),
-        "kind": _field(Indicator, "kind"),
+        "kind": field_label(Indicator, "kind"),
         "unit": _("Unit"),
-        "baseline": _field(Indicator, "baseline_value"),
-        "baseline_date": _field(Indicator, "baseline_date"),
+        "baseline": field_label(Indicator, "baseline_value"),
+        "baseline_date": field_label(Indicator, "baseline_date"),
         "targets": _("Targets"),
         "actuals": _("Values"),
-        "source": _field(Indicator, "source"),
-        "verification": _field(Indicator, "verification"),
-        "collected_by": _field(Indicator, "collected_by"),
+        "source": field_label(Indicator, "source"),
+        "verification": field_label(Indicator, "verification"),
+        "collected_by": field_label(Indicator, "collected_by"),
         "status": _("Status"),
         "percent": _("Progress (%)"),
         "values_for": _("Values for: %(territory)s"),
@@ -410,7 +410,7 @@ def logframe_xlsx(plan: Plan, version: PlanVersion, rows: list[LogframeRow]) -> 
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = _sheet_title(labels["title"])
+    sheet.title = sheet_title(labels["title"])
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
     heading_fill = PatternFill("solid", fgColor="D9D9D9")
@@ -504,7 +504,7 @@ def logframe_docx(plan: Plan, version: PlanVersion, rows: list[LogframeRow]) -> 
     return _LogframeDocx(plan, version, rows).render()
 
 
-class _LogframeDocx(_DocxWriter):
+class _LogframeDocx(DocxWriter):
     """The plan exports' Word writer (styles, fonts, page numbers, fast tables) for one table."""
 
     # 247 mm: A4 landscape less the margins.
@@ -563,7 +563,7 @@ class _LogframeDocx(_DocxWriter):
                 ]
             )
             if row.status in STATUS_FILLS:
-                _shade(tr.tc_lst[-1], STATUS_FILLS[row.status])
+                shade(tr.tc_lst[-1], STATUS_FILLS[row.status])
         self.paragraph(labels["rule"])
         buffer = io.BytesIO()
         self.doc.save(buffer)

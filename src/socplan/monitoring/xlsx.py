@@ -34,8 +34,8 @@ from django.utils.translation import gettext as _
 # The workbook format of the register's import (same size limit, same date format and the same
 # way of comparing headings), so that both kinds of upload behave alike.
 from socplan.plans.exports.common import clean
-from socplan.plans.exports.xlsx import _sheet_title
-from socplan.social_services.exchange import DATE_FORMAT_XLSX, MAX_FILE_BYTES, _cell_text, _heading_key
+from socplan.plans.exports.xlsx import sheet_title
+from socplan.social_services.exchange import DATE_FORMAT_XLSX, MAX_FILE_BYTES, cell_text, heading_key
 
 from .forms_engine import MAX_ROWS, canonical, items, parse_date, parse_number
 
@@ -89,7 +89,7 @@ def sheet_names(schema: dict) -> dict[str, str]:
     for _section, item in items(schema):
         if item["type"] != "table":
             continue
-        base = _sheet_title(clean(item["label"])).strip(" '") or item["key"]
+        base = sheet_title(clean(item["label"])).strip(" '") or item["key"]
         name, number = base, 2
         while name.casefold() in taken:
             suffix = f" ({number})"
@@ -464,7 +464,7 @@ def _check_identity(workbook, template, schema: dict, names: dict[str, str]) -> 
     sheets: list[list[str]] = []
     questions: list[str] = []
     for values in workbook[META_SHEET].iter_rows(max_col=200, values_only=True):
-        texts = [_cell_text(value) for value in values]
+        texts = [cell_text(value) for value in values]
         while texts and not texts[-1]:
             texts.pop()
         if not texts:
@@ -526,7 +526,7 @@ def _rows(sheet, width: int):
 def _find_heading(rows, marker: str):
     """The heading row (number, cells): the one whose first, hidden cell holds the marker."""
     for number, cells in rows:
-        if _cell_text(cells[0].value) == marker:
+        if cell_text(cells[0].value) == marker:
             return number, cells
         if number >= HEADING_SEARCH_ROWS:
             break
@@ -541,9 +541,9 @@ def _letter(index: int) -> str:
 
 def _heading_errors(sheet: str, row: int, cells, expected: list[str]) -> list[str]:
     """Messages for headings that differ from the form's: columns moved, inserted, deleted or renamed."""
-    found = [_cell_text(cell.value) for cell in cells]
-    keys = [_heading_key(text) for text in found]
-    wanted = [_heading_key(text) for text in expected]
+    found = [cell_text(cell.value) for cell in cells]
+    keys = [heading_key(text) for text in found]
+    wanted = [heading_key(text) for text in expected]
     used = max([i + 1 for i, key in enumerate(keys) if key] + [len(wanted)])
     if keys[: len(wanted)] == wanted and not any(keys[len(wanted) :]):
         return []
@@ -659,7 +659,7 @@ def _read_questions(sheet, schema: dict, errors: list[str]) -> dict:
     seen: dict[str, int] = {}
     where = {"sheet": QUESTIONS_SHEET}
     for number, cells in rows:
-        key = _cell_text(cells[0].value)
+        key = cell_text(cells[0].value)
         answer = cells[ANSWER_COLUMN - 1]
         if not key:
             if answer.value not in (None, ""):
@@ -688,7 +688,7 @@ def _read_questions(sheet, schema: dict, errors: list[str]) -> dict:
             )
             continue
         seen[key] = number
-        if _heading_key(_cell_text(cells[2].value)) != _heading_key(clean(item["label"])):
+        if heading_key(cell_text(cells[2].value)) != heading_key(clean(item["label"])):
             errors.append(
                 _(
                     "Sheet “%(sheet)s”, cell C%(row)s: the question here should be “%(label)s”: rows must "
@@ -736,7 +736,7 @@ def _read_table(sheet, item: dict, errors: list[str]) -> list[dict]:
                 _("Sheet “%(sheet)s”, cell %(cell)s is outside the table: write only in the form’s columns.")
                 % {"sheet": name, "cell": f"{_letter(outside)}{number}"}
             )
-        ref = _cell_text(cells[0].value)
+        ref = cell_text(cells[0].value)
         values = {
             column["key"]: _raw(column, cell) for column, cell in zip(columns, cells[1:width], strict=True)
         }

@@ -516,11 +516,11 @@ def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
-def _heading_key(text: str) -> str:
+def heading_key(text: str) -> str:
     return _normalise(str(text).replace("*", ""))
 
 
-def _cell_text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """A cell as text: whole numbers without ".0", dates as dd.mm.yyyy."""
     if value is None:
         return ""
@@ -625,7 +625,7 @@ def _read(data: bytes, filename: str, columns: Sequence[Column] | None = None) -
     names: dict[str, str] = {}
     for column in columns:
         for name in (column.key, column.header_bg, column.header_en):
-            names.setdefault(_heading_key(name), column.key)
+            names.setdefault(heading_key(name), column.key)
     records = _xlsx_records(data) if _file_kind(data, filename) == "xlsx" else _csv_records(data)
     sheet = _Sheet(columns=columns)
     positions: dict[int, str] = {}
@@ -633,13 +633,13 @@ def _read(data: bytes, filename: str, columns: Sequence[Column] | None = None) -
     any_content = False
     for number, raw in records:
         cells = [_clean_cell(value) for value in raw]
-        texts = [_cell_text(value) for value in cells]
+        texts = [cell_text(value) for value in cells]
         if not any(texts):
             continue
         any_content = True
         if not positions:
             searched += 1
-            found = {i: names[_heading_key(t)] for i, t in enumerate(texts) if t and _heading_key(t) in names}
+            found = {i: names[heading_key(t)] for i, t in enumerate(texts) if t and heading_key(t) in names}
             # Two known headings at least: a title such as "Услуга" above the table is not a heading row.
             if len(found) >= 2:
                 keys = list(found.values())
@@ -658,7 +658,7 @@ def _read(data: bytes, filename: str, columns: Sequence[Column] | None = None) -
         if first.startswith(NOTE_MARK):
             continue
         filled = [t for t in texts if t]
-        if len(filled) >= 2 and all(_heading_key(t) in names for t in filled):
+        if len(filled) >= 2 and all(heading_key(t) in names for t in filled):
             continue  # the second heading row (English) or a heading repeated on a later page
         if len(sheet.rows) >= MAX_ROWS:
             raise _file_error(
@@ -779,7 +779,7 @@ def _as_boolean(value: Any, *, blank: bool) -> bool:
         return blank
     if isinstance(value, bool):
         return value
-    text = _normalise(_cell_text(value))
+    text = _normalise(cell_text(value))
     if text in YES:
         return True
     if text in NO:
@@ -802,7 +802,7 @@ def _choice_names(choices: type[models.TextChoices], names: dict[str, tuple[str,
 
 
 def _as_choice(value: Any, known: dict[str, str]) -> str:
-    code = known.get(_normalise(_cell_text(value)))
+    code = known.get(_normalise(cell_text(value)))
     if code is None:
         raise _Bad(_("“%(value)s” is not one of the listed values.") % {"value": value})
     return code
@@ -813,7 +813,7 @@ def _period_start(value: Any) -> tuple[datetime.date, str | None]:
     01.03.2024, 2024-03-01, 2024-03 or 03.2024 (a month), Q1 2024 (a quarter), 2024 (a year)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
         value = str(int(value))
-    text = _cell_text(value).upper()
+    text = cell_text(value).upper()
     if re.fullmatch(r"\d{4}", text):
         return datetime.date(int(text), 1, 1), Occupancy.Period.YEAR
     match = re.fullmatch(r"(\d{4})-(\d{1,2})", text) or re.fullmatch(r"(\d{1,2})[./](\d{4})", text)
@@ -856,7 +856,7 @@ class _Organisations:
             self.by_name.setdefault(_normalise(organisation.name), []).append(organisation)
 
     def find(self, value: Any) -> Organization:
-        text = _cell_text(value)
+        text = cell_text(value)
         if re.fullmatch(r"\d{9}|\d{13}", text):
             if text in self.by_eik:
                 return self.by_eik[text]
@@ -971,7 +971,7 @@ def _ids_and_external_ids(rows: list[dict[str, Any]]) -> tuple[set[int], set[str
                 ids.add(number)
         except _Bad:
             pass
-        if text := _cell_text(row.get("external_id")):
+        if text := cell_text(row.get("external_id")):
             external_ids.add(text)
     return ids, external_ids
 
@@ -1022,7 +1022,7 @@ class _ServiceLookups:
             if service_type.abbreviation:
                 abbreviations.setdefault(_normalise(service_type.abbreviation), []).append(service_type)
         ekattes = {_ekatte(row.get("settlement")) for row in rows}
-        codes = {_cell_text(row.get("municipality")).upper() for row in rows}
+        codes = {cell_text(row.get("municipality")).upper() for row in rows}
         ids, external_ids = _ids_and_external_ids(rows)
         existing = Service.objects.select_related("settlement", "municipality", "provider", "service_type")
         by_id = {s.pk: s for s in existing.filter(pk__in=ids).prefetch_related("target_groups")}
@@ -1058,7 +1058,7 @@ class _ServiceLookups:
 def _read_service_row(check: _RowCheck, lookups: _ServiceLookups) -> None:
     """Convert the cells of a services row into model values (objects for the look-ups)."""
     for key in _TEXT_FIELDS:
-        check.read(key, _cell_text)
+        check.read(key, cell_text)
     for key in _INTEGER_FIELDS:
         check.read(key, _as_integer)
     for key in _DATE_FIELDS:
@@ -1066,16 +1066,16 @@ def _read_service_row(check: _RowCheck, lookups: _ServiceLookups) -> None:
     check.read("standard_per_place", _as_decimal)
     check.read("on_national_map", lambda v: _as_boolean(v, blank=False))
     check.read("is_published", lambda v: _as_boolean(v, blank=True))
-    check.read("financing", lambda v: _as_choice(v, lookups.financing_names) if _cell_text(v) else "")
+    check.read("financing", lambda v: _as_choice(v, lookups.financing_names) if cell_text(v) else "")
     check.read(
-        "status", lambda v: _as_choice(v, lookups.status_names) if _cell_text(v) else Service.Status.OPERATING
+        "status", lambda v: _as_choice(v, lookups.status_names) if cell_text(v) else Service.Status.OPERATING
     )
     check.read(
         "standard_currency",
-        lambda v: _as_choice(v, lookups.currency_names) if _cell_text(v) else Currency.EUR,
+        lambda v: _as_choice(v, lookups.currency_names) if cell_text(v) else Currency.EUR,
     )
     check.read("service_type", lambda v: _service_type(v, lookups.types, lookups.abbreviations))
-    check.read("provider", lambda v: lookups.organisations.find(v) if _cell_text(v) else None)
+    check.read("provider", lambda v: lookups.organisations.find(v) if cell_text(v) else None)
     check.read("settlement", lambda v: _settlement(v, lookups.settlements))
     check.read("municipality", lambda v: _municipality(v, lookups.municipalities))
     check.read("target_groups", lambda v: _target_groups(v, lookups.groups))
@@ -1251,7 +1251,7 @@ def services_import(
 
 
 def _ekatte(value: Any) -> str:
-    text = _cell_text(value)
+    text = cell_text(value)
     return text.zfill(5) if text.isdigit() and len(text) < 5 else text
 
 
@@ -1259,7 +1259,7 @@ def _service_type(
     value: Any, types: dict[str, ServiceType], abbreviations: dict[str, list[ServiceType]]
 ) -> Any:
     """A type by its code, or by its abbreviation (ЦОП) where only one type has it."""
-    text = _cell_text(value)
+    text = cell_text(value)
     if not text:
         return None
     found = types.get(text.casefold())
@@ -1280,7 +1280,7 @@ def _settlement(value: Any, settlements: dict[str, Settlement]) -> Settlement | 
 
 
 def _municipality(value: Any, municipalities: dict[str, Municipality]) -> Municipality | None:
-    text = _cell_text(value).upper()
+    text = cell_text(value).upper()
     if not text:
         return None
     if text not in municipalities:
@@ -1289,7 +1289,7 @@ def _municipality(value: Any, municipalities: dict[str, Municipality]) -> Munici
 
 
 def _target_groups(value: Any, groups: dict[str, TargetGroup]) -> list[TargetGroup]:
-    codes = [code.strip() for code in re.split(r"[,;]", _cell_text(value)) if code.strip()]
+    codes = [code.strip() for code in re.split(r"[,;]", cell_text(value)) if code.strip()]
     unknown = [code for code in codes if code.casefold() not in groups]
     if unknown:
         raise _Bad(_("Unknown target groups: %(codes)s.") % {"codes": ", ".join(unknown)})
@@ -1339,8 +1339,8 @@ def _occupancy_service(check: _RowCheck, lookups: _OccupancyLookups) -> Service 
     """The service of an occupancy row: by register ID, or by provider and external ID."""
     values = check.values
     check.read("id", _as_integer)
-    check.read("external_id", _cell_text)
-    check.read("provider", lambda v: lookups.organisations.find(v) if _cell_text(v) else None)
+    check.read("external_id", cell_text)
+    check.read("provider", lambda v: lookups.organisations.find(v) if cell_text(v) else None)
     register_id = values.get("id")
     external_id = values.get("external_id") or ""
     provider = values.get("provider")
@@ -1402,7 +1402,7 @@ def _count(check: _RowCheck, key: str, *, required: bool) -> int | None:
 def _plan_occupancy_row(check: _RowCheck, lookups: _OccupancyLookups, seen: dict[Any, int]) -> _Plan | None:
     """Check one row of an occupancy file; the plan for it, or None with the errors in `check`."""
     service = _occupancy_service(check, lookups)
-    check.read("period", lambda v: _as_choice(v, lookups.period_names) if _cell_text(v) else None)
+    check.read("period", lambda v: _as_choice(v, lookups.period_names) if cell_text(v) else None)
     period = check.values.get("period")
     if period is None and "period" not in check.error_keys:
         check.bad("period", _("This column is required."))
@@ -1417,7 +1417,7 @@ def _plan_occupancy_row(check: _RowCheck, lookups: _OccupancyLookups, seen: dict
                 "starts_on",
                 _("“%(value)s” is the start of a %(implied)s, but the period is a %(period)s.")
                 % {
-                    "value": _cell_text(check.row.get("starts_on")),
+                    "value": cell_text(check.row.get("starts_on")),
                     "implied": Occupancy.Period(implied).label,
                     "period": Occupancy.Period(period).label,
                 },
@@ -1539,7 +1539,7 @@ def _example_cells(columns: Sequence[Column], *, text: bool) -> list[Any]:
     for index, column in enumerate(columns):
         value = _display(column, column.example)
         if index == 0:
-            value = f"{NOTE_MARK} {_cell_text(value)}"
+            value = f"{NOTE_MARK} {cell_text(value)}"
         elif text:
             value = _csv_value(value)
         cells.append(value)

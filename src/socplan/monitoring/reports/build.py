@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from socplan.core.exceptions import ApplicationError
-from socplan.plans.exports.common import _safe_name
+from socplan.plans.exports.common import safe_name
 
 from ..models import Report
 
@@ -97,11 +97,11 @@ def _make(report: Report) -> tuple[bytes, str]:
         }
         content = writers[fmt](data)
         _progress(report.pk, 80)
-        return content, f"{_safe_name(f'{data.kind_label} {report.year}')}.{fmt}"
+        return content, f"{safe_name(f'{data.kind_label} {report.year}')}.{fmt}"
     raise ApplicationError(_("The report names neither a round nor a year."))
 
 
 def regional_filename(kind: str, region: str, round, fmt: str) -> str:
     """Мониторингов_доклад_Софийска_област_01.01.2016-30.06.2017.docx"""
     period = f"{round.period_start:%d.%m.%Y}-{round.period_end:%d.%m.%Y}"
-    return f"{_safe_name(f'{kind} {region}')}_{period}.{fmt}"
+    return f"{safe_name(f'{kind} {region}')}_{period}.{fmt}"

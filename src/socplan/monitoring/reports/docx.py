@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 
-from socplan.plans.exports.docx import _DocxWriter, _shade
+from socplan.plans.exports.docx import DocxWriter, shade
 
 from .charts import Chart, report_charts
 from .data import RegionalReport, round_report_data
@@ -25,7 +25,7 @@ def round_report_docx(round) -> bytes:
     return regional_report_docx(round_report_data(round))
 
 
-class ReportWriter(_DocxWriter):
+class ReportWriter(DocxWriter):
     """The plan writer's page set-up and building blocks, with a few more for reports and minutes.
 
     `data` needs `title`, `owner` and `kind_label` (the document's properties)."""
@@ -161,7 +161,7 @@ class _RegionalWriter(ReportWriter):
                         [row.status_label],
                     ]
                 )
-                _shade(tr.tc_lst[-1], row.fill)
+                shade(tr.tc_lst[-1], row.fill)
 
     def _municipalities(self) -> None:
         data, labels = self.data, self.data.labels

@@ -10,8 +10,8 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 from socplan.core.exceptions import ApplicationError
-from socplan.plans.exports.common import _page_parts
-from socplan.plans.exports.pdf import _css_string
+from socplan.plans.exports.common import page_parts
+from socplan.plans.exports.pdf import css_string
 
 from .charts import Chart, report_charts
 from .data import RegionalReport, round_report_data
@@ -20,7 +20,7 @@ from .data import RegionalReport, round_report_data
 def page_css() -> str:
     """The footer "стр. 3 от 12" as CSS content (page counters between the translated words)."""
     counters = {"PAGE": "counter(page)", "NUMPAGES": "counter(pages)"}
-    return " ".join(counters[text] if is_field else _css_string(text) for is_field, text in _page_parts())
+    return " ".join(counters[text] if is_field else css_string(text) for is_field, text in page_parts())
 
 
 def regional_report_html(data: RegionalReport, *, charts: list[Chart] | None = None) -> str:

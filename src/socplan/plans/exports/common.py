@@ -195,7 +195,7 @@ class ExportData:
         return "; ".join(line.text for line in self.budget_totals)
 
 
-def _field(model, name: str) -> str:
+def field_label(model, name: str) -> str:
     """A model field's (translated) verbose name as a label: reuses the catalogue's strings."""
     return capfirst(str(model._meta.get_field(name).verbose_name))
 
@@ -203,10 +203,10 @@ def _field(model, name: str) -> str:
 def labels() -> dict[str, str]:
     """The documents' labels in the active language (evaluated per export, not at import)."""
     return {
-        "vision": _field(PlanVersion, "vision"),
-        "introduction": _field(PlanVersion, "introduction"),
-        "expected_results": _field(Node, "expected_results"),
-        "target_groups": _field(Node, "target_groups"),
+        "vision": field_label(PlanVersion, "vision"),
+        "introduction": field_label(PlanVersion, "introduction"),
+        "expected_results": field_label(Node, "expected_results"),
+        "target_groups": field_label(Node, "target_groups"),
         "action_plan": _("Action plan"),
         "col_number": _("No."),
         "col_activity": _("Measure / activity"),
@@ -217,25 +217,25 @@ def labels() -> dict[str, str]:
         "col_indicators": _("Indicators"),
         "budget_total": _("Total estimated budget"),
         "financing_by_source": _("Financing by source"),
-        "source": _field(FinancingLine, "source"),
-        "programme": _field(FinancingLine, "programme"),
-        "currency": _field(FinancingLine, "currency"),
-        "amount": _field(FinancingLine, "amount"),
+        "source": field_label(FinancingLine, "source"),
+        "programme": field_label(FinancingLine, "programme"),
+        "currency": field_label(FinancingLine, "currency"),
+        "amount": field_label(FinancingLine, "amount"),
         "total": _("Total"),
         "stages": _("Implementation stages"),
-        "stage": _field(Node, "stage"),
-        "activities": _field(Stage, "activities"),
+        "stage": field_label(Node, "stage"),
+        "activities": field_label(Stage, "activities"),
         "institutional": _("Institutional framework"),
         "roles": _("Roles and responsibilities in the implementation"),
         "partnership": _("Partnership mechanisms"),
-        "partners": _field(PartnershipInstrument, "partners"),
+        "partners": field_label(PartnershipInstrument, "partners"),
         "communication": _("Communication programme"),
-        "level": _field(Node, "level"),
-        "number": _field(Node, "number"),
-        "title": _field(Node, "title"),
-        "from": _field(Node, "starts_on"),
-        "to": _field(Node, "ends_on"),
-        "budget": _field(Node, "budget"),
+        "level": field_label(Node, "level"),
+        "number": field_label(Node, "number"),
+        "title": field_label(Node, "title"),
+        "from": field_label(Node, "starts_on"),
+        "to": field_label(Node, "ends_on"),
+        "budget": field_label(Node, "budget"),
         "responsible": _("Responsible"),
         "sheet_action_plan": _("Action plan"),
         "sheet_financing": _("Financing"),
@@ -622,7 +622,7 @@ def transliterate(text: str) -> str:
     return "".join(out)
 
 
-def _safe_name(text: str) -> str:
+def safe_name(text: str) -> str:
     """Letters (Cyrillic kept), digits, - and _; everything else, spaces included, becomes _."""
     text = unicodedata.normalize("NFC", text).replace("–", "-").replace("—", "-")
     text = re.sub(r"[^\w\-]+", "_", text)
@@ -638,7 +638,7 @@ def export_filename(version: PlanVersion, fmt: str) -> str:
         base = f"{base} {plan.period_start}" + (
             f"-{plan.period_end}" if plan.period_end != plan.period_start else ""
         )
-    return f"{_safe_name(base)}_v{version.number}.{fmt}"
+    return f"{safe_name(base)}_v{version.number}.{fmt}"
 
 
 def content_disposition(filename: str) -> str:
@@ -650,7 +650,7 @@ def content_disposition(filename: str) -> str:
 
 
 
-def _page_parts() -> list[tuple[bool, str]]:
+def page_parts() -> list[tuple[bool, str]]:
     """The footer "стр. 3 от 12" split around its numbers: (is_field, text or field name) pairs."""
     template = _("page %(page)s of %(pages)s")
     fields = {"%(page)s": "PAGE", "%(pages)s": "NUMPAGES"}

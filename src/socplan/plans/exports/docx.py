@@ -8,17 +8,17 @@ import io
 from django.utils.translation import get_language
 
 from ..models import PlanVersion
-from .common import FONT_SERIF, Block, ExportData, _page_parts, collect
+from .common import FONT_SERIF, Block, ExportData, page_parts, collect
 
 # --- DOCX ---------------------------------------------------------------------------------------------
 
 
 def plan_docx(version: PlanVersion) -> bytes:
     """The plan as an editable Word document, laid out as the council receives it."""
-    return _DocxWriter(collect(version)).render()
+    return DocxWriter(collect(version)).render()
 
 
-class _DocxWriter:
+class DocxWriter:
     def __init__(self, data: ExportData):
         from docx import Document
 
@@ -85,7 +85,7 @@ class _DocxWriter:
         section.different_first_page_header_footer = True
         footer = section.footer.paragraphs[0]
         footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        for is_field, text in _page_parts():
+        for is_field, text in page_parts():
             if is_field:
                 _add_field(footer, text)
             else:
@@ -355,7 +355,7 @@ class _Table:
                 if line:
                     _append_run(paragraph, line, bold=bold or index in bold_columns)
             if fill:
-                _shade(cell, fill)
+                shade(cell, fill)
         return row
 
 
@@ -423,7 +423,7 @@ def _add_field(paragraph, instruction: str) -> None:
     char("end")
 
 
-def _shade(cell, fill: str) -> None:
+def shade(cell, fill: str) -> None:
     """Background of a table cell (a w:tc element)."""
     from docx.oxml import OxmlElement
 

@@ -10,12 +10,12 @@ from django.utils.translation import get_language
 from socplan.core.exceptions import ApplicationError
 
 from ..models import PlanVersion
-from .common import ExportData, _page_parts, collect
+from .common import ExportData, page_parts, collect
 
 # --- PDF ----------------------------------------------------------------------------------------------
 
 
-def _css_string(text: str) -> str:
+def css_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -23,7 +23,7 @@ def plan_html(version: PlanVersion, data: ExportData | None = None) -> str:
     """The HTML the PDF is printed from (self-contained: no external files)."""
     data = data or collect(version)
     counters = {"PAGE": "counter(page)", "NUMPAGES": "counter(pages)"}
-    page_css = " ".join(counters[text] if is_field else _css_string(text) for is_field, text in _page_parts())
+    page_css = " ".join(counters[text] if is_field else css_string(text) for is_field, text in page_parts())
     return render_to_string(
         "plans/export/plan_pdf.html",
         {"data": data, "labels": data.labels, "page_css": page_css, "language": get_language() or "bg"},

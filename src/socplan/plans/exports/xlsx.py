@@ -13,7 +13,7 @@ from .common import _responsible, _source_label, clean, collect, level_label
 # --- XLSX ---------------------------------------------------------------------------------------------
 
 
-def _sheet_title(text: str) -> str:
+def sheet_title(text: str) -> str:
     return re.sub(r"[\[\]:*?/\\]", " ", text)[:31] or "Sheet"
 
 
@@ -47,7 +47,7 @@ def action_plan_xlsx(version: PlanVersion) -> bytes:
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = _sheet_title(labels["sheet_action_plan"])
+    sheet.title = sheet_title(labels["sheet_action_plan"])
     headers = [
         (labels["level"], 16, False),
         (labels["number"], 10, False),
@@ -133,7 +133,7 @@ def action_plan_xlsx(version: PlanVersion) -> bytes:
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.print_title_rows = "1:1"
 
-    totals = workbook.create_sheet(_sheet_title(labels["sheet_financing"]))
+    totals = workbook.create_sheet(sheet_title(labels["sheet_financing"]))
     for column, (name, width) in enumerate(
         [(labels["source"], 50), (labels["currency"], 10), (labels["amount"], 18)], start=1
     ):
