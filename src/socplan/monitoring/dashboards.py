@@ -17,8 +17,8 @@ The reads behind the dashboard pages and their XLSX export. Values are added up 
   defaults (90 % / 60 %).
 - The national dashboard gives, per region, the status counts of its regional strategies'
   indicators and the completeness of its latest round; indicators that several regions share (the
-  same code) with their status in each; and the indicators of national plans (no region, no
-  municipality) with the country's values (`Book.national`).
+  same code) with their status in each; and the indicators of the agency's national plans (no
+  region, no municipality) with the country's values (`Book.national`).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from socplan.core.scoping import scope_for
+from socplan.organizations.models import Organization
 from socplan.plans.models import Plan
 from socplan.territory import geo
 from socplan.territory.models import Municipality, Region
@@ -127,8 +128,8 @@ class IndicatorRow:
 
 
 def year_periods(book: Book, indicator: Indicator) -> dict[int, Period]:
-    """The period that stands for each year: the one ending in it (the longest when several end on
-    the same last day, e.g. a year and its second half)."""
+    """The period that stands for each year: the one ending last in it, and of those ending that
+    day the longest (a year rather than its second half)."""
     chosen: dict[int, Period] = {}
     for period in book.periods(indicator):  # ordered by end, then start
         current = chosen.get(period[1].year)
@@ -438,7 +439,9 @@ def national_dashboard() -> NationalDashboard:
 
 
 def _national_plans() -> list[PlanBlock]:
-    qs = _indicators(Indicator.objects.filter(plan__region__isnull=True, plan__municipality__isnull=True)).exclude(
+    qs = _indicators(
+        Indicator.objects.filter(plan__region__isnull=True, plan__municipality__isnull=True, plan__owner__kind=Organization.Kind.AGENCY)
+    ).exclude(
         value_type=Indicator.ValueType.TEXT
     )
     indicators = list(qs)

@@ -221,7 +221,21 @@ def test_a_whole_round(setup, regional, municipal, administrator, as_user, vtr_a
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = unit.post(reverse("monitoring:round_report", args=[round.pk]), {"fmt": "docx"})
     assert response.status_code == 302 and any("report_request" in c.__qualname__ for c in callbacks)
-    assert Report.objects.get(round=round).status == Report.Status.QUEUED
+    report = Report.objects.get(round=round)
+    assert report.status == Report.Status.QUEUED
+    # The worker makes it; the unit downloads an editable DOCX with the municipality's figures.
+    from io import BytesIO
+
+    from docx import Document
+
+    from socplan.monitoring.reports.build import report_build
+
+    report_build(report_id=report.pk)
+    report.refresh_from_db()
+    assert report.status == Report.Status.DONE, report.error
+    download = unit.get(reverse("monitoring:report_download", args=[report.pk]))
+    text = "\n".join(p.text for p in Document(BytesIO(b"".join(download.streaming_content))).paragraphs)
+    assert "Велико Търново" in text
 
     # Closed: nothing can be changed or submitted any more.
     assert unit.post(reverse("monitoring:round_action", args=[round.pk, "close"])).status_code == 302
