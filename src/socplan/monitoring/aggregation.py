@@ -99,6 +99,7 @@ class Book:
         for indicator_id, unit, start, end, value in rows.iterator(chunk_size=5000):
             self.values[indicator_id][(start, end)][unit] = value
         self._weights: dict[tuple, dict[str, int]] = {}
+        self._population = None
 
     def periods(self, indicator: Indicator) -> list[Period]:
         return sorted(self.values.get(indicator.pk, {}), key=lambda p: (p[1], p[0]))
@@ -106,14 +107,20 @@ class Book:
     def weights(self, indicator: Indicator) -> dict[str, int]:
         cache_key = (indicator.weight_age_from, indicator.weight_age_to)
         if cache_key not in self._weights:
-            from socplan.social_services.gap import PopulationBook
-
-            book = PopulationBook(self.municipalities)
+            book = self._population_book()
             self._weights[cache_key] = {
                 code: book.group(code, indicator.weight_age_from, indicator.weight_age_to).value or 0
                 for code in self.municipality_codes
             }
         return self._weights[cache_key]
+
+    def _population_book(self):
+        """One population book for every age group asked for (it loads the figures once)."""
+        if self._population is None:
+            from socplan.social_services.gap import PopulationBook
+
+            self._population = PopulationBook(self.municipalities)
+        return self._population
 
     def _municipal(self, indicator: Indicator, period: Period, codes: list[str]) -> dict[str, Decimal]:
         series = self.values.get(indicator.pk, {})
@@ -209,14 +216,23 @@ def expected_by(indicator: Indicator, targets: list, at) -> tuple[Decimal | None
 
 
 def progress(indicator: Indicator, targets: list, actual: Decimal | None, at, *, on_track_from: int = 90, at_risk_from: int = 60) -> Progress:
-    """The rule (stated in the report): progress = (actual − baseline) ÷ (expected − baseline),
-    with baseline 0 when none is given; on track from `on_track_from` %, at risk from
-    `at_risk_from` %, below that off track. For a "lower is better" indicator the same share of
-    the way down is used. No value, or no target: no data."""
+    """The rule (stated in the report): progress = (actual − baseline) ÷ (expected − baseline), the
+    share of the planned change made (for a "lower is better" indicator the same share of the way
+    down); without a baseline, the ratio actual ÷ expected (expected ÷ actual when lower is
+    better). On track from `on_track_from` %, at risk from `at_risk_from` %, below that off
+    track. No value, or no target: no data."""
     expected, target, label = expected_by(indicator, targets, at)
     if actual is None or expected is None:
         return Progress(actual, expected, target, label, None, NO_DATA)
-    base = indicator.baseline_value if indicator.baseline_value is not None else Decimal(0)
+    if indicator.baseline_value is None:
+        top, bottom = (actual, expected) if indicator.higher_is_better else (expected, actual)
+        if bottom <= 0:
+            good = actual >= expected if indicator.higher_is_better else actual <= expected
+            percent = Decimal(100) if good else Decimal(0)
+        else:
+            percent = (top / bottom * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return Progress(actual, expected, target, label, percent, _status(percent, on_track_from, at_risk_from))
+    base = indicator.baseline_value
     planned = expected - base
     done = actual - base
     if planned == 0:
@@ -224,10 +240,12 @@ def progress(indicator: Indicator, targets: list, actual: Decimal | None, at, *,
         percent = Decimal(100) if good else Decimal(0)
     else:
         percent = (done / planned * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return Progress(actual, expected, target, label, percent, _status(percent, on_track_from, at_risk_from))
+
+
+def _status(percent: Decimal, on_track_from: int, at_risk_from: int) -> str:
     if percent >= on_track_from:
-        status = ON_TRACK
-    elif percent >= at_risk_from:
-        status = AT_RISK
-    else:
-        status = OFF_TRACK
-    return Progress(actual, expected, target, label, percent, status)
+        return ON_TRACK
+    if percent >= at_risk_from:
+        return AT_RISK
+    return OFF_TRACK

@@ -439,11 +439,10 @@ def national_dashboard() -> NationalDashboard:
 
 
 def _national_plans() -> list[PlanBlock]:
-    qs = _indicators(
-        Indicator.objects.filter(plan__region__isnull=True, plan__municipality__isnull=True, plan__owner__kind=Organization.Kind.AGENCY)
-    ).exclude(
-        value_type=Indicator.ValueType.TEXT
+    national = Indicator.objects.filter(
+        plan__region__isnull=True, plan__municipality__isnull=True, plan__owner__kind=Organization.Kind.AGENCY
     )
+    qs = _indicators(national).exclude(value_type=Indicator.ValueType.TEXT)
     indicators = list(qs)
     if not indicators:
         return []

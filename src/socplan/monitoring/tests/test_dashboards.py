@@ -207,6 +207,24 @@ def test_national_dashboard_counts_each_region(setup):
     assert lines["PVN"].counts[ON_TRACK] == 1 and lines["PVN"].round is None
     assert board.counts[ON_TRACK] == 4
     assert [(s.code, s.statuses) for s in board.shared] == [("S1", {"PVN": ON_TRACK, "VTR": OFF_TRACK})]
+    assert board.national == []
+
+
+def test_national_plans_add_up_over_the_country(setup, agency, national):
+    plan = PlanFactory(
+        kind=Plan.Kind.ROMA_STRATEGY, owner=agency, title="Национална стратегия", status=Plan.Status.IN_FORCE,
+        period_start=2020, period_end=2024,
+    )
+    indicator = _indicator(plan, "NAT1", Rule.SUM, {2021: 20})
+    _value(indicator, Y2021, "VTR04", 10)
+    _value(indicator, Y2021, "PVN03", 8)
+    [block] = national_dashboard().national
+    row = block.rows[0]
+    assert _point(row, 2021).actual == 18
+    assert _point(row, 2021).expected_units == 265
+    assert row.status == ON_TRACK  # 18 of 20
+    html = client_for(national).get(reverse("monitoring:dashboard")).content.decode()
+    assert f'id="indicator-{indicator.pk}" class="status-on_track"' in html
 
 
 # --- The pages ------------------------------------------------------------------------------------

@@ -132,3 +132,15 @@ def test_recording_values_refuses_bad_input(regional, municipal, outsider):
     # An indicator with values is never deleted (no reported figure is lost).
     with pytest.raises(ValidationError):
         services.indicator_delete(user=regional, indicator=indicator)
+
+
+def test_progress_without_a_baseline_is_the_ratio_to_the_expected_value():
+    more = Indicator(baseline_value=None)
+    fewer = Indicator(baseline_value=None, higher_is_better=False)
+    target = [Target(label="2018", due_on=datetime.date(2018, 1, 1), value=D(50))]
+    at = datetime.date(2018, 1, 1)
+    assert progress(more, target, D(45), at).status == ON_TRACK
+    assert progress(more, target, D(20), at).status == OFF_TRACK
+    # Lower is better: 40 against an expected 50 is on track, 90 is off track (50 ÷ 90 = 56 %).
+    assert progress(fewer, target, D(40), at).status == ON_TRACK
+    assert progress(fewer, target, D(90), at).status == OFF_TRACK

@@ -195,7 +195,6 @@ def _row(row: IndicatorRow, uid: str) -> dict:
         "indicator": indicator,
         "plan": row.plan,
         "municipality": row.municipality,
-        "uid": uid,
         "status": status,
         "status_label": STATUS_LABELS[status],
         "tag": STATUS_TAGS[status],
@@ -258,12 +257,10 @@ def _national_context() -> dict:
         for b, block in enumerate(national.national)
     ]
     return {
-        "national": national,
         "lines": lines,
         "bar": status_bar(national.counts, title=_("All regions"), uid="nall"),
         "legend": _legend(national.counts),
         "shared": national.shared,
-        "regions": [line.region for line in national.regions],
         "blocks": blocks,
         "status_labels": STATUS_LABELS,
     }
@@ -312,11 +309,9 @@ def dashboard_region(request, region_code: str):
             "municipal": municipal,
             "municipal_bar": status_bar(board.municipal_counts, title=_("Municipal plans"), uid="mall", width=360, height=20),
             "municipal_legend": _legend(board.municipal_counts),
-            "municipal_shown": readable is None or bool(own),
             "states": states,
             "show_respondents": readable is None,
             "status_labels": STATUS_LABELS,
-            "query": request.GET.urlencode(),
         }
 
     content = cached_render(request, "monitoring/dashboard_region_content.html", build, parts=(region.code, year_from, year_to))
