@@ -99,3 +99,51 @@ def test_filling_a_repeating_table(desktop, submission):
     # Submitted: the page shows the answers, no longer the inputs.
     assert page.locator("button.add-row").count() == 0
     assert "Възрастни хора" in page.locator(".report-table").inner_text()
+
+
+@pytest.fixture
+def unit_page(chromium, settings, regional):
+    page, context = open_page(chromium, settings, user=regional, viewport={"width": 1280, "height": 900})
+    page.on("dialog", lambda dialog: dialog.accept())
+    yield page
+    context.close()
+
+
+def test_building_a_template_without_code(unit_page):
+    page = unit_page
+    page.goto(f"{BASE}/monitoring/templates/new/")
+    page.fill("#id_name", "Карта за услугите за деца")
+    builder = page.locator("#builder")
+    section = builder.locator("fieldset.builder-section").first
+    section.locator("input[type=text]").first.fill("Услуги")
+    section.locator(".builder-add button").first.click()  # add a question
+    item = section.locator(".builder-item").first
+    item.locator("input[type=text]").first.fill("Общо потребители")
+    item.locator("select").first.select_option("integer")
+    # A repeating table with two number columns and the rule "users ≤ capacity".
+    section.locator(".builder-add button").nth(1).click()
+    table = section.locator(".builder-table").first
+    table.locator("input[type=text]").first.fill("Услуги в общината")
+    table.locator(".builder-column input[type=text]").first.fill("Услуга")
+    table.locator("button.button-small").first.click()  # add a column
+    table.locator("button.button-small").first.click()
+    columns = table.locator(".builder-column")
+    assert columns.count() == 3
+    columns.nth(1).locator("input[type=text]").first.fill("Капацитет")
+    columns.nth(2).locator("input[type=text]").first.fill("Потребители")
+    # The row rule: "Потребители" (c3) must not exceed "Капацитет" (c2); both made number columns.
+    columns.nth(1).locator("select").first.select_option("integer")
+    columns.nth(2).locator("select").first.select_option("integer")
+    table.locator(":scope > button.link-button").last.click()
+    rule = table.locator(".builder-rule").first
+    rule.locator("select").nth(0).select_option("c3")
+    rule.locator("select").nth(2).select_option("c2")
+    page.locator("form.builder-form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    template = FormTemplate.objects.get(name="Карта за услугите за деца")
+    items = template.schema["sections"][0]["items"]
+    assert items[0]["label"] == "Общо потребители" and items[0]["type"] == "integer"
+    assert [c["label"] for c in items[1]["columns"]] == ["Услуга", "Капацитет", "Потребители"]
+    assert items[1]["row_rules"] == [{"type": "lte", "left": "c3", "right": "c2"}]
+    assert template.owner.kind == "regional_administration"
+    assert "/monitoring/templates/" in page.url
