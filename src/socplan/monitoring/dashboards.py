@@ -12,7 +12,8 @@ The reads behind the dashboard pages and their XLSX export. Values are added up 
   expected by then on the path to the targets, and a status. Only plans that were adopted
   (adopted, in force or closed) are monitored; qualitative (text) indicators are counted but not
   charted.
-- The status of an indicator is its status in the last year that has a value (`progress()`), with
+- The status of an indicator is its status in the last year with a complete value (every
+  municipality reported; else the last year with any value) (`progress()`), with
   the thresholds of the region's current round (the latest open one) or the methodology's
   defaults (90 % / 60 %).
 - The national dashboard gives, per region, the status counts of its regional strategies'
@@ -118,8 +119,11 @@ class IndicatorRow:
 
     @property
     def latest(self) -> YearPoint | None:
-        """The last year that has a value."""
-        return next((p for p in reversed(self.series) if p.actual is not None), None)
+        """The last year with a value every municipality reported (a total of a few would read as
+        "off track"); the last year with any value when none is complete yet."""
+        with_value = [p for p in self.series if p.actual is not None]
+        complete = [p for p in with_value if p.direct or p.reported >= p.expected_units]
+        return (complete or with_value or [None])[-1]
 
     @property
     def status(self) -> str:
@@ -364,17 +368,23 @@ class NationalDashboard:
 
 
 def _latest_status(book: Book, indicator: Indicator, years: range, value_at, thresholds) -> str:
-    """The status in the last year with a value (from the end: usually one step)."""
+    """The status in the last year with a complete value, else in the last year with any value
+    (from the end: usually one or two steps)."""
     periods = year_periods(book, indicator)
     targets = _targets(indicator)
+    fallback = None
     for year in reversed(years):
         period = periods.get(year)
         if period is None:
             continue
-        actual = value_at(period).value
-        if actual is not None:
-            return progress(indicator, targets, actual, period[1], on_track_from=thresholds[0], at_risk_from=thresholds[1]).status
-    return NO_DATA
+        aggregate = value_at(period)
+        if aggregate.value is None:
+            continue
+        status = progress(indicator, targets, aggregate.value, period[1], on_track_from=thresholds[0], at_risk_from=thresholds[1]).status
+        if aggregate.direct or aggregate.reported >= aggregate.expected:
+            return status
+        fallback = fallback or status
+    return fallback or NO_DATA
 
 
 def _latest_by_region(rounds: QuerySet[Round]) -> dict[int, Round]:

@@ -63,7 +63,8 @@ def _years(request) -> tuple[YearsForm, int | None, int | None]:
 
 
 def number(value: Decimal | float | None) -> str:
-    """1 234,5: as many decimals as the value has, up to four; "" for none.
+    """1 234,5: as many decimals as the value has, up to two (expected values on the path to a
+    target carry more); "" for none.
 
     The separators of the active format module, as plans.exports.common.fmt_number writes them, but
     by str.format: a region's page formats some 10 000 numbers, and number_format() would take a
@@ -72,7 +73,7 @@ def number(value: Decimal | float | None) -> str:
     if value is None:
         return ""
     value = Decimal(str(value)) if not isinstance(value, Decimal) else value
-    decimals = min(max(-value.normalize().as_tuple().exponent, 0), 4)
+    decimals = min(max(-value.normalize().as_tuple().exponent, 0), 2)
     text = f"{value:,.{decimals}f}"
     decimal_separator, thousand_separator = get_format("DECIMAL_SEPARATOR"), get_format("THOUSAND_SEPARATOR")
     return text.replace(",", "\0").replace(".", decimal_separator).replace("\0", thousand_separator)
