@@ -51,7 +51,7 @@ class Indicator(BaseModel):
         NONE = "none", _("not additive")
 
     class ValueType(models.TextChoices):
-        NUMBER = "number", _("number")
+        NUMBER = "number", pgettext_lazy("value type", "number")
         PERCENT = "percent", _("percentage")
         TEXT = "text", _("text (qualitative)")
 
@@ -313,9 +313,9 @@ class Round(BaseModel):
     instructions = models.TextField(_("instructions to respondents"), blank=True)
     remind_days_before = models.PositiveSmallIntegerField(_("remind this many days before a deadline"), default=5)
     on_track_from = models.PositiveSmallIntegerField(
-        _("on track from (% of the target)"), default=90,
+        _("on track from (percent of the target)"), default=90,
     )
-    at_risk_from = models.PositiveSmallIntegerField(_("at risk from (% of the target)"), default=60)
+    at_risk_from = models.PositiveSmallIntegerField(_("at risk from (percent of the target)"), default=60)
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     revision = models.PositiveIntegerField(_("revision"), default=1)
@@ -508,7 +508,7 @@ class ReviewEvent(models.Model):
     submission = models.ForeignKey(Submission, verbose_name=_("report"), on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("action"), max_length=15, choices=Action.choices)
     at = models.DateTimeField(_("time"), default=timezone.now)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("done by"), null=True, on_delete=models.SET_NULL, related_name="+")
     comment = models.TextField(_("comment"), blank=True)
 
     scope_paths = ScopePaths(
@@ -593,9 +593,9 @@ class Meeting(BaseModel):
     """A meeting of a collegial body (e.g. the ЗМО) and its minutes (протокол)."""
 
     class Status(models.TextChoices):
-        PLANNED = "planned", _("planned")
-        HELD = "held", _("held")
-        CANCELLED = "cancelled", _("cancelled")
+        PLANNED = "planned", pgettext_lazy("meeting", "planned")
+        HELD = "held", pgettext_lazy("meeting", "held")
+        CANCELLED = "cancelled", pgettext_lazy("meeting", "cancelled")
 
     body = models.ForeignKey(Body, verbose_name=_("body"), on_delete=models.PROTECT, related_name="meetings")
     title = models.CharField(_("title"), max_length=500, blank=True)

@@ -84,6 +84,12 @@ def open_page(chromium, settings, *, user=None, **context_options):
         path = url.path + (f"?{url.query}" if url.query else "")
         response = client.generic(request.method, path, data=request.post_data_buffer or b"",
                                   content_type=request.headers.get("content-type", ""), **headers)
+        # Chromium does not route the request a fulfilled redirect leads to (it would go to the
+        # network): follow redirects here and answer with the page they lead to.
+        for _hop in range(5):
+            if response.status_code not in (301, 302, 303, 307, 308) or not response.get("Location", "").startswith("/"):
+                break
+            response = client.get(response["Location"], **headers)
         route.fulfill(status=response.status_code, body=response.content,
                       headers={k: v for k, v in response.items() if k.lower() in ("content-type", "location")})
 

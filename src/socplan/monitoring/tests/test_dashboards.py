@@ -95,7 +95,7 @@ def setup(db, vtr_admin_org, vtr_municipality_org):
     other_plan = PlanFactory(
         owner=municipal_org("VTR06"), status=Plan.Status.IN_FORCE, period_start=2020, period_end=2024, title="Стратегия ГО"
     )
-    other = _indicator(other_plan, "M2", Rule.SUM, {2021: 10})
+    other = _indicator(other_plan, "MUNI-TWO", Rule.SUM, {2021: 10})
     _value(other, Y2021, "VTR06", 10)
     draft = PlanFactory(regional=True, title="Проект на стратегия", period_start=2020, period_end=2024)
     _indicator(draft, "D1", Rule.SUM, {2021: 1})
@@ -241,7 +241,7 @@ def test_region_page_shows_the_statuses_and_charts(setup, regional):
     assert 'role="img"' in html and "<title id=" in html  # accessible charts
     assert "Проект на стратегия" not in html
     assert "Мониторинг 2021" in html
-    assert "M2" in html  # the regional expert sees every municipality's plans
+    assert "MUNI-TWO" in html  # the regional expert sees every municipality's plans
 
 
 def test_region_page_for_a_range_of_years(setup, regional):
@@ -257,7 +257,7 @@ def test_municipal_expert_lands_on_their_region_with_their_municipality_highligh
     assert response["Location"] == reverse("monitoring:dashboard_region", args=["VTR"])
     html = client.get(response["Location"]).content.decode()
     assert 'class="own"' in html
-    assert "M1" in html and "M2" not in html  # another municipality's plan: counted, not detailed
+    assert "M1" in html and "MUNI-TWO" not in html  # another municipality's plan: counted, not detailed
     assert f'id="indicator-{setup["sum"].pk}"' in html  # the region's aggregates
 
 

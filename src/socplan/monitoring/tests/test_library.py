@@ -193,7 +193,7 @@ def test_a_broken_file_is_named_in_the_error(db, tmp_path, monkeypatch, content,
     _write(tmp_path, "broken.json", content)
     monkeypatch.setattr(library, "FORMS_DIR", tmp_path)
 
-    with pytest.raises(TemplateFileError, match=r"^broken\.json: ") as caught:
+    with translation.override("en"), pytest.raises(TemplateFileError, match=r"^broken\.json: ") as caught:
         templates_load()
 
     assert expected in str(caught.value)

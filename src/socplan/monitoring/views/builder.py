@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.utils.translation import gettext_lazy
 
 from socplan.core.forms import add_service_errors
@@ -54,7 +55,7 @@ def builder_texts() -> dict:
         "columnKey": _("Column key"), "questionKey": _("Question key"), "addFormRule": _("Add a rule"), "up": _("Move up"),
         "down": _("Move down"), "remove": _("Remove"), "confirmRemove": _("Remove"),
         "types": {
-            "integer": _("whole number"), "number": _("number"), "text": _("short text"), "longtext": _("long text"),
+            "integer": _("whole number"), "number": pgettext("value type", "number"), "text": _("short text"), "longtext": _("long text"),
             "date": _("date"), "choice": _("choice"), "yesno": _("yes / no"), "file": _("file"),
             "lte": "≤", "gte": "≥", "sum_equals": _("sum equals"), "sum_lte": _("sum at most"),
         },

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from socplan.core.exceptions import ApplicationError
@@ -218,7 +219,7 @@ def round_assign(request, pk: int):
     except (ValidationError, ApplicationError) as exc:
         messages.error(request, _error_text(exc))
     else:
-        messages.success(request, _("%(n)s forms were assigned.") % {"n": created})
+        messages.success(request, ngettext("%(n)s form was assigned.", "%(n)s forms were assigned.", created) % {"n": created})
     return redirect("monitoring:round_detail", pk=pk)
 
 
