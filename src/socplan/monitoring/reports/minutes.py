@@ -118,7 +118,7 @@ def minutes_data(meeting: Meeting) -> MinutesData:
         block = DecisionBlock(
             decision.number,
             blocks(decision.text),
-            [(clean(f.task), f.responsible.name, fmt_date(f.due_on)) for f in decision.follow_ups.all()],
+            _grouped_follow_ups(decision.follow_ups.all()),
         )
         key = decision.agenda_item_id if decision.agenda_item_id in {item.pk for item in agenda} else None
         by_item.setdefault(key, []).append(block)
@@ -169,6 +169,15 @@ def minutes_data(meeting: Meeting) -> MinutesData:
         members=[a for a in members if a.present],
         guests=guests,
     )
+
+
+def _grouped_follow_ups(follow_ups) -> list[tuple[str, str, str]]:
+    """One row per task and deadline, with every organisation responsible for it (a decision that
+    gives 22 municipalities two deadlines is two rows, as the minutes would write it)."""
+    groups: dict[tuple, list[str]] = {}
+    for f in follow_ups:
+        groups.setdefault((clean(f.task), f.due_on), []).append(f.responsible.name)
+    return [(task, ", ".join(names), fmt_date(due)) for (task, due), names in groups.items()]
 
 
 def _lines(text: str) -> list[str]:
