@@ -127,10 +127,13 @@ class _RegionalWriter(ReportWriter):
 
     def _progress(self) -> None:
         data, labels = self.data, self.data.labels
-        self.heading(labels["progress"])
         if not data.goals:
+            self.heading(labels["progress"])
             self.italic(labels["no_indicators"])
             return
+        # The tables of indicators are wide: a landscape section of their own.
+        self.new_section(landscape=True)
+        self.heading(labels["progress"])
         self.labelled(labels["summary"], data.status_summary)
         headers = [
             labels["col_indicator"],
@@ -146,8 +149,8 @@ class _RegionalWriter(ReportWriter):
             self.heading(goal.title, goal.heading)
             if not goal.rows:
                 continue
-            # 160 mm: A4 portrait less the margins.
-            table = self.table(headers, [46, 14, 16, 18, 18, 20, 13, 15], right=(2, 3, 4, 5, 6))
+            # 247 mm: A4 landscape less the margins.
+            table = self.table(headers, [80, 20, 24, 24, 26, 32, 16, 25], right=(2, 3, 4, 5, 6))
             for row in goal.rows:
                 tr = table.add(
                     [
@@ -162,6 +165,7 @@ class _RegionalWriter(ReportWriter):
                     ]
                 )
                 shade(tr.tc_lst[-1], row.fill)
+        self.new_section(landscape=False)
 
     def _municipalities(self) -> None:
         data, labels = self.data, self.data.labels
