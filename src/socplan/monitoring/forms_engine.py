@@ -10,7 +10,11 @@ A template's schema::
              "min_rows": 1, "max_rows": 300,
              "columns": [{"key": "name", "type": "text", "label": "…", "readonly": true}, …],
              "row_rules": [{"type": "lte", "left": "users", "right": "capacity"}]}]}],
-     "rules": [{"type": "sum_equals", "table": "services", "column": "users", "question": "users_total"}]}
+     "rules": [{"type": "sum_equals", "table": "services", "column": "users", "question": "users_total"},
+               {"type": "lte", "left": "complaints_upheld", "right": "complaints"}]}
+
+A question may be required only for some answer of another:
+``"required_if": {"question": "adopted", "equals": true}``.
 
 Question types: integer, number, text, longtext, date, choice (with "choices"), yesno, file; a
 "table" item repeats its columns (same types except file and table) once per row. Answers are kept
@@ -43,7 +47,9 @@ QUESTION_PREFILLS = (
 )
 TABLE_PREFILLS = ("services", "indicators", "municipalities", "target_groups", "previous")
 ROW_RULES = ("lte", "gte")
-FORM_RULES = ("sum_equals", "sum_lte")
+FORM_RULES = ("sum_equals", "sum_lte", "lte", "gte")
+# Rules between two number questions of the form ("complaints upheld ≤ complaints received").
+COMPARE_RULES = ("lte", "gte")
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MAX_ROWS = 1000
 MAX_TEXT = 20000
@@ -115,10 +121,20 @@ def _schema_check(schema: dict) -> dict:
                 raise SchemaError(_("Section %(n)s holds something that is not a field.") % {"n": s_index})
             _item_check(item, seen, section["title"])
     questions = item_map(schema)
+    for _section, item in items(schema):
+        condition = item.get("required_if")
+        if condition and condition["question"] not in questions:
+            raise SchemaError(_("The condition of “%(key)s” names a question that is not in the form.") % {"key": item["key"]})
     for rule in schema.get("rules", []):
         kind = rule.get("type")
         if kind not in FORM_RULES:
             raise SchemaError(_("Unknown form rule “%(rule)s”.") % {"rule": kind})
+        if kind in COMPARE_RULES:
+            for side in ("left", "right"):
+                question = questions.get(rule.get(side, ""))
+                if question is None or question["type"] not in ("integer", "number"):
+                    raise SchemaError(_("A comparison rule must name two number questions of this form."))
+            continue
         table = questions.get(rule.get("table", ""))
         if table is None or table["type"] != "table":
             raise SchemaError(_("The rule “%(rule)s” names no table of this form.") % {"rule": kind})
@@ -169,6 +185,9 @@ def _item_check(item: dict, seen: set[str], section_title: str) -> None:
         return
     if kind not in QUESTION_TYPES:
         raise SchemaError(_("The field “%(key)s” has an unknown type.") % where)
+    condition = item.get("required_if")
+    if condition is not None and (not isinstance(condition, dict) or not KEY.match(str(condition.get("question", ""))) or "equals" not in condition):
+        raise SchemaError(_("The condition of “%(key)s” must name a question and the answer that makes it required.") % where)
     _choices_check(item, where)
     if item.get("prefill") and item["prefill"] not in QUESTION_PREFILLS:
         raise SchemaError(_("The field “%(key)s” has an unknown prefill source.") % where)
@@ -342,9 +361,25 @@ def check(schema: dict, raw_answers: dict, *, for_submit: bool) -> Checked:
             errors.append(FieldError(key, message))
         elif for_submit and item.get("required") and _empty(value):
             errors.append(FieldError(key, _("Required.")))
+    if for_submit:
+        errors.extend(_conditions(schema, answers, {e.item for e in errors}))
     if for_submit and not errors:
         errors.extend(_form_rules(schema, answers))
     return Checked(answers, errors)
+
+
+def _conditions(schema: dict, answers: dict, already: set[str]) -> list[FieldError]:
+    """Questions required only for some answer of another ("the council decision, when adopted")."""
+    errors = []
+    questions = item_map(schema)
+    for _section, item in items(schema):
+        condition = item.get("required_if")
+        if not condition or item["key"] in already or not _empty(answers.get(item["key"])):
+            continue
+        other = questions.get(condition["question"])
+        if other is not None and answers.get(condition["question"]) == condition["equals"]:
+            errors.append(FieldError(item["key"], _("Required, because of the answer to “%(question)s”.") % {"question": other["label"]}))
+    return errors
 
 
 def _row_rules(item: dict, row: dict, r_index: int) -> list[FieldError]:
@@ -374,6 +409,9 @@ def _form_rules(schema: dict, answers: dict) -> list[FieldError]:
     errors = []
     questions = item_map(schema)
     for rule in schema.get("rules", []):
+        if rule["type"] in COMPARE_RULES:
+            errors.extend(_compare(rule, answers, questions))
+            continue
         rows = answers.get(rule["table"]) or []
         total = sum((Decimal(r[rule["column"]]) for r in rows if r.get(rule["column"]) not in (None, "")), Decimal(0))
         target = answers.get(rule["question"])
@@ -388,6 +426,19 @@ def _form_rules(schema: dict, answers: dict) -> list[FieldError]:
         if rule["type"] == "sum_lte" and total > expected:
             errors.append(FieldError(rule["question"], rule.get("message") or _("The sum of “%(column)s” in “%(table)s” (%(sum)s) is more than “%(question)s” (%(value)s).") % names))
     return errors
+
+
+def _compare(rule: dict, answers: dict, questions: dict) -> list[FieldError]:
+    left, right = answers.get(rule["left"]), answers.get(rule["right"])
+    if left in (None, "") or right in (None, ""):
+        return []
+    a, b = Decimal(str(left)), Decimal(str(right))
+    names = {"left": questions[rule["left"]]["label"], "right": questions[rule["right"]]["label"], "a": left, "b": right}
+    if rule["type"] == "lte" and a > b:
+        return [FieldError(rule["left"], rule.get("message") or _("“%(left)s” (%(a)s) must not be more than “%(right)s” (%(b)s).") % names)]
+    if rule["type"] == "gte" and a < b:
+        return [FieldError(rule["left"], rule.get("message") or _("“%(left)s” (%(a)s) must not be less than “%(right)s” (%(b)s).") % names)]
+    return []
 
 
 def protect(schema: dict, raw: dict, stored: dict) -> dict:

@@ -51,8 +51,11 @@ def builder_texts() -> dict:
         "addRowRule": _("Add a row rule"), "left": _("Column"), "right": _("must not exceed / be below column"), "op": _("Rule"),
         "rule": _("rule"), "minRows": _("Minimum rows"), "addQuestion": _("Add a question"), "addTable": _("Add a repeating table"),
         "addSection": _("Add a section"), "formRules": _("Rules across the form"),
-        "formRulesHelp": _("E.g. the sum of a table column must equal a total question."), "tableKey": _("Table key"),
-        "columnKey": _("Column key"), "questionKey": _("Question key"), "addFormRule": _("Add a rule"), "up": _("Move up"),
+        "formRulesHelp": _("E.g. the sum of a table column must equal a total question, or one number question must not exceed another."), "tableKey": _("Table key"),
+        "columnKey": _("Column key"), "questionKey": _("Question key"),
+        "leftQuestion": _("Question key"), "rightQuestion": _("must not exceed / be below question"),
+        "requiredIf": _("Required only when question (key)"), "requiredAnswer": _("has the answer"),
+        "yes": _("yes"), "no": _("no"), "addFormRule": _("Add a rule"), "up": _("Move up"),
         "down": _("Move down"), "remove": _("Remove"), "confirmRemove": _("Remove"),
         "types": {
             "integer": _("whole number"), "number": pgettext("value type", "number"), "text": _("short text"), "longtext": _("long text"),

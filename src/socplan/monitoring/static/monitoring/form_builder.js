@@ -141,6 +141,18 @@
       box.appendChild(input(T.type, item.type, function (v) { item.type = v; render(); }, {choices: QUESTION_TYPES}));
       box.appendChild(input(T.required, item.required, function (v) { item.required = v; }, {checkbox: true}));
       box.appendChild(input(T.prefill, item.prefill, function (v) { item.prefill = v || undefined; }, {choices: QUESTION_PREFILLS}));
+      var condition = item.required_if || {};
+      box.appendChild(input(T.requiredIf, condition.question, function (v) {
+        v = v.trim();
+        if (!v) { delete item.required_if; return; }
+        item.required_if = {question: v, equals: (item.required_if || {}).equals === undefined ? true : item.required_if.equals};
+      }, {size: 12}));
+      box.appendChild(input(T.requiredAnswer, condition.equals === true ? T.yes : condition.equals === false ? T.no : condition.equals, function (v) {
+        if (!item.required_if) return;
+        var text = v.trim().toLowerCase();
+        item.required_if.equals = [T.yes.toLowerCase(), "yes", "true"].indexOf(text) >= 0 ? true
+          : [T.no.toLowerCase(), "no", "false"].indexOf(text) >= 0 ? false : v.trim();
+      }, {size: 8}));
       if (item.type === "choice") box.appendChild(choicesField(item));
       if (item.type === "integer" || item.type === "number") {
         box.appendChild(input(T.min, item.min, function (v) { item.min = numberOrNull(v); }, {size: 6}));
@@ -181,13 +193,22 @@
     }}));
     var rules = el("fieldset", {"class": "builder-section"}, [el("legend", {text: T.formRules}), el("p", {"class": "hint", text: T.formRulesHelp})]);
     schema.rules.forEach(function (rule, i) {
-      rules.appendChild(el("div", {"class": "builder-rule"}, [
-        input(T.op, rule.type, function (v) { rule.type = v; }, {choices: ["sum_equals", "sum_lte"]}),
-        input(T.tableKey, rule.table, function (v) { rule.table = v.trim(); }, {size: 10}),
-        input(T.columnKey, rule.column, function (v) { rule.column = v.trim(); }, {size: 10}),
-        input(T.questionKey, rule.question, function (v) { rule.question = v.trim(); }, {size: 10}),
-        tools(schema.rules, i, T.rule)
-      ]));
+      var compare = rule.type === "lte" || rule.type === "gte";
+      var fields = [input(T.op, rule.type, function (v) {
+        var was = rule.type === "lte" || rule.type === "gte";
+        rule.type = v;
+        if (was !== (v === "lte" || v === "gte")) render();
+      }, {choices: ["sum_equals", "sum_lte", "lte", "gte"]})];
+      if (compare) {
+        fields.push(input(T.leftQuestion, rule.left, function (v) { rule.left = v.trim(); }, {size: 10}));
+        fields.push(input(T.rightQuestion, rule.right, function (v) { rule.right = v.trim(); }, {size: 10}));
+      } else {
+        fields.push(input(T.tableKey, rule.table, function (v) { rule.table = v.trim(); }, {size: 10}));
+        fields.push(input(T.columnKey, rule.column, function (v) { rule.column = v.trim(); }, {size: 10}));
+        fields.push(input(T.questionKey, rule.question, function (v) { rule.question = v.trim(); }, {size: 10}));
+      }
+      fields.push(tools(schema.rules, i, T.rule));
+      rules.appendChild(el("div", {"class": "builder-rule"}, fields));
     });
     rules.appendChild(el("button", {type: "button", "class": "link-button", text: T.addFormRule, onclick: function () {
       schema.rules.push({type: "sum_equals", table: "", column: "", question: ""});
