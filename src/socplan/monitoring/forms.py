@@ -27,6 +27,12 @@ class RoundForm(forms.ModelForm):
         self.fields["organizer"].queryset = organizers if organizers is not None else Organization.objects.none()
         self.fields["plan"].queryset = plans if plans is not None else Plan.objects.none()
         self.fields["body"].queryset = bodies if bodies is not None else Body.objects.none()
+        if not self.instance.pk and not self.is_bound:
+            # The usual case: one administration, its unit and its regional strategy in force.
+            for name in ("organizer", "body", "plan"):
+                choices = self.fields[name].queryset
+                if choices.count() == 1:
+                    self.fields[name].initial = choices.first()
         if self.instance.pk:
             self.fields.pop("organizer")
             for deadline in self.instance.deadlines.all():

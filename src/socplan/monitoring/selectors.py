@@ -211,8 +211,11 @@ def _deadline(deadlines: list[Deadline], kind: str) -> Deadline | None:
 
 
 def completeness(*, round: Round, today: datetime.date | None = None) -> Completeness:
-    """Who submitted, on time or late, who is missing, what was returned — per assignment."""
-    today = today or timezone.localdate()
+    """Who submitted, on time or late, who is missing, what was returned — per assignment.
+
+    A closed round is judged as of the day it was closed (its missing reports stop ageing)."""
+    if today is None:
+        today = timezone.localtime(round.closed_at).date() if round.closed_at else timezone.localdate()
     deadlines = list(round.deadlines.order_by("due_on"))
     due = _deadline(deadlines, Deadline.Kind.SUBMISSION)
     decision = _deadline(deadlines, Deadline.Kind.COUNCIL_DECISION)

@@ -168,10 +168,17 @@ def round_detail(request, pk: int):
         chosen = request.GET.get("template")
         template = templates.filter(pk=chosen).first() if chosen and chosen.isdigit() else None
         respondents = services.respondent_candidates(round=round, template=template) if template else None
+        assigned = 0
+        if template is not None:
+            # Those already asked to fill this template are not offered again.
+            done = round.assignments.filter(template=template, service__isnull=True).values("respondent")
+            assigned = respondents.filter(pk__in=done).count()
+            respondents = respondents.exclude(pk__in=done)
         assign_form = AssignForm(
             initial={"template": template}, templates=templates, respondents=respondents,
         )
         assign_form.chosen = template
+        assign_form.already = assigned
     return render(
         request,
         "monitoring/round_detail.html",
