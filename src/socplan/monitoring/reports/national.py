@@ -464,7 +464,7 @@ def national_summary_html(data: NationalSummary) -> str:
 
 def national_summary_pdf(data: NationalSummary) -> bytes:
     """The national summary as a PDF (WeasyPrint), with the same parts as the Word document."""
-    from .pdf import html_to_pdf
+    from socplan.core.pdf import html_to_pdf
 
     return html_to_pdf(national_summary_html(data))
 

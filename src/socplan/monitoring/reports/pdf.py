@@ -4,12 +4,11 @@ the Word document (the same `RegionalReport`, the same charts)."""
 from __future__ import annotations
 
 import base64
-import logging
 
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
-from socplan.core.exceptions import ApplicationError
+from socplan.core.pdf import html_to_pdf
 from socplan.plans.exports.common import page_parts
 from socplan.plans.exports.pdf import css_string
 
@@ -42,23 +41,6 @@ def regional_report_html(data: RegionalReport, *, charts: list[Chart] | None = N
             "language": get_language() or "bg",
         },
     )
-
-
-def html_to_pdf(html: str) -> bytes:
-    """Print HTML with WeasyPrint, imported here as the plan exports do: it needs Pango from the
-    system, and the rest of the application must keep working on a server without it."""
-    try:
-        from weasyprint import HTML
-    except (ImportError, OSError) as error:
-        raise ApplicationError(
-            "Експортът в PDF не е достъпен: на сървъра липсва WeasyPrint или библиотеката Pango. "
-            "Изтеглете документа като DOCX. / PDF export is unavailable: WeasyPrint or the Pango "
-            f"library is missing on the server. Download the DOCX instead. ({error})"
-        ) from error
-    # WeasyPrint logs every layout step and fontTools every subsetting step at INFO.
-    for name in ("weasyprint.progress", "fontTools"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    return HTML(string=html).write_pdf()
 
 
 def regional_report_pdf(data: RegionalReport, *, charts: list[Chart] | None = None) -> bytes:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
-from socplan.core.exceptions import ApplicationError
+from socplan.core.pdf import html_to_pdf
 
 from ..models import PlanVersion
 from .common import ExportData, page_parts, collect
@@ -31,24 +29,6 @@ def plan_html(version: PlanVersion, data: ExportData | None = None) -> str:
 
 
 def plan_pdf(version: PlanVersion) -> bytes:
-    """The plan as a PDF, printed by WeasyPrint from the same content as the Word document.
-
-    WeasyPrint is imported here, not at the top: it needs Pango from the system, and the rest of the
-    application (and the other two formats) must keep working on a server without it.
-    """
-    try:
-        from weasyprint import HTML
-    except (ImportError, OSError) as error:
-        raise ApplicationError(
-            "Експортът в PDF не е достъпен: на сървъра липсва WeasyPrint или библиотеката Pango. "
-            "Изтеглете документа като DOCX. / PDF export is unavailable: WeasyPrint or the Pango "
-            f"library is missing on the server. Download the DOCX instead. ({error})"
-        ) from error
-    # WeasyPrint reports every layout step and fontTools every subsetting step at INFO: thousands of
-    # lines per document under the project's INFO root logger.
-    for name in ("weasyprint.progress", "fontTools"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    """The plan as a PDF, printed by WeasyPrint from the same content as the Word document."""
     data = collect(version)
-    return HTML(string=plan_html(version, data)).write_pdf()
-
-
+    return html_to_pdf(plan_html(version, data))
