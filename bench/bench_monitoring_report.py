@@ -41,10 +41,12 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, os.environ.get("SOCPLAN_SRC") or str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))  # bench.load
+
+from bench.load import ensure_database  # noqa: E402
 
 DEFAULT_DB = os.environ.get(
     "BENCH_MONITORING_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/socplan_bench_monitoring"
@@ -56,24 +58,6 @@ FIRST_YEAR = 2015
 
 
 # --- Set-up -------------------------------------------------------------------------------------
-
-
-def ensure_database(url: str, *, fresh: bool) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if fresh:
-            if not name.startswith("socplan_bench"):
-                raise SystemExit(f"--fresh drops only a benchmark database (socplan_bench…), not {name}")
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            print(f"Dropped database {name}.")
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            print(f"Created database {name}.")
 
 
 def configure(db: str, data_dir: Path) -> None:

@@ -47,11 +47,12 @@ import tempfile
 import time
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
 sys.path.insert(0, str(ROOT))  # bench.load; the source folder goes on the path in main() (--src)
+
+from bench.load import ensure_database  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/socplan_bench_services"
 DEFAULT_CACHE = "redis://127.0.0.1:6379/3"
@@ -67,24 +68,6 @@ MUNICIPALITY = "VTR04"
 
 
 # --- Set-up -------------------------------------------------------------------------------------
-
-
-def ensure_database(url: str, *, fresh: bool) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql"):
-        raise SystemExit("--db must be a PostgreSQL URL (postgres://user@host:port/name)")
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if fresh:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            print(f"Dropped database {name}.")
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            print(f"Created database {name}.")
 
 
 def configure(args, data_dir: Path) -> dict:

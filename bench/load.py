@@ -70,6 +70,8 @@ def ensure_database(url: str, *, fresh: bool) -> None:
     admin_url = urlunsplit((parts.scheme.replace("pgsql", "postgresql"), parts.netloc, "/postgres", "", ""))
     with psycopg.connect(admin_url, autocommit=True) as conn:
         if fresh:
+            if not name.startswith("socplan_bench"):
+                raise SystemExit(f"--fresh drops only a benchmark database (socplan_bench…), not {name}")
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             print(f"Dropped database {name}.")
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
