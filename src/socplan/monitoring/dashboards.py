@@ -42,7 +42,7 @@ from socplan.territory.models import Municipality, Region
 
 from .aggregation import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK, Aggregate, Book, Period, progress
 from .models import Indicator, Round, Target
-from .selectors import Completeness, completeness
+from .selectors import Completeness, completeness, reads_national
 
 STATUSES = (ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA)
 STATUS_LABELS = {
@@ -80,7 +80,7 @@ def dashboard_region_get(*, user, code: str) -> Region:
 
 
 def can_see_national(*, user) -> bool:
-    return scope_for(user).read.everything
+    return reads_national(user=user)
 
 
 def readable_municipality_ids(*, user, region: Region) -> set[int] | None:

@@ -41,6 +41,8 @@ class Context:
         self.respondent: Organization = self.assignment.respondent
         self.municipality: Municipality | None = self.respondent.municipality
         self._services = None
+        self._population = None
+        self._municipalities = None
 
     def services(self) -> list[Service]:
         if self._services is None:
@@ -60,21 +62,29 @@ class Context:
         return self._services
 
     def municipalities(self) -> list[Municipality]:
-        qs = Municipality.objects.select_related("region").order_by("name_bg")
-        if self.municipality is not None:
-            return [self.municipality]
-        if self.respondent.region_id:
-            return list(qs.filter(region_id=self.respondent.region_id))
-        return list(qs.filter(region=self.round.region)) if self.round.region_id else []
+        if self._municipalities is None:
+            qs = Municipality.objects.select_related("region").order_by("name_bg")
+            if self.municipality is not None:
+                self._municipalities = [self.municipality]
+            elif self.respondent.region_id:
+                self._municipalities = list(qs.filter(region_id=self.respondent.region_id))
+            else:
+                self._municipalities = list(qs.filter(region=self.round.region)) if self.round.region_id else []
+        return self._municipalities
 
     def population(self, code: str) -> int | None:
-        row = (
-            PopulationFigure.objects.filter(unit_code=code, age_group="all", sex="total", residence="total")
-            .order_by("-reference_date")
-            .values_list("value", flat=True)
-            .first()
-        )
-        return row
+        """The latest total population of a municipality (all the respondent's municipalities are read
+        in one query, the first time one is asked for)."""
+        if self._population is None:
+            codes = [m.code for m in self.municipalities()]
+            latest: dict[str, tuple] = {}
+            for unit, date, value in PopulationFigure.objects.filter(
+                unit_code__in=codes, age_group="all", sex="total", residence="total"
+            ).values_list("unit_code", "reference_date", "value"):
+                if unit not in latest or date > latest[unit][0]:
+                    latest[unit] = (date, value)
+            self._population = {unit: value for unit, (_date, value) in latest.items()}
+        return self._population.get(code)
 
     def plan(self) -> Plan | None:
         """The plan whose indicators the respondent reports on: its own (municipal) plan in force in

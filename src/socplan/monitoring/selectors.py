@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -27,6 +28,7 @@ from .models import (
     ReviewEvent,
     Round,
     Submission,
+    SubmissionFile,
     Value,
 )
 
@@ -63,6 +65,34 @@ def round_managed(*, user) -> QuerySet[Round]:
 
 def round_can_manage(*, user, round: Round) -> bool:
     return round_managed(user=user).filter(pk=round.pk).exists()
+
+
+def reads_national(*, user) -> bool:
+    """The national view (all regions' rounds and the national summary): those who read everything."""
+    return scope_for(user).read.everything
+
+
+def round_readable(*, user, round: Round) -> bool:
+    """A round's page: its managers, and the national experts (who read everything)."""
+    return round_can_manage(user=user, round=round) or reads_national(user=user)
+
+
+def report_get(*, user, pk: int) -> Report:
+    """A generated report: a round's for those who read the round, a national summary for those
+    who read the whole country (or asked for it)."""
+    report = get_object_or_404(Report.objects.select_related("round"), pk=pk)
+    readable = (
+        round_readable(user=user, round=report.round)
+        if report.round_id
+        else report.requested_by_id == user.pk or reads_national(user=user)
+    )
+    if not readable:
+        raise Http404
+    return report
+
+
+def submission_file_get(*, user, pk: int) -> SubmissionFile:
+    return get_object_or_404(visible(SubmissionFile.objects.all(), user), pk=pk)
 
 
 def round_can_create(*, user) -> bool:

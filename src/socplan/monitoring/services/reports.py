@@ -6,8 +6,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from socplan.core.scoping import scope_for
-
 from .. import selectors
 from ..models import Report, Round
 
@@ -26,8 +24,7 @@ def report_request(*, user, fmt: str, language: str = "bg", round: Round | None 
         if not selectors.round_can_manage(user=user, round=round):
             raise PermissionDenied
     else:
-        scope = scope_for(user)
-        if not (scope.is_administrator or scope.read.everything) or year is None:
+        if not selectors.reads_national(user=user) or year is None:
             raise PermissionDenied
     report = Report.objects.create(round=round, year=year, fmt=fmt, language=language, requested_by=user)
     from ..tasks import report_build_task

@@ -8,7 +8,6 @@ from io import BytesIO
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,22 +20,15 @@ from django.views.decorators.http import require_POST
 from socplan.core.exceptions import ApplicationError
 from socplan.core.forms import add_service_errors
 from socplan.core.http import attachment_header
-from socplan.core.scoping import visible
+from socplan.core.scoping import scope_for
 from socplan.organizations import selectors as org_selectors
-from socplan.plans.models import Plan
+from socplan.plans import selectors as plan_selectors
 
 from .. import forms_engine, selectors, services
 from ..forms import AssignForm, CommentForm, CouncilDecisionForm, FileForm, RoundForm
 from ..models import Deadline, FormTemplate, Report, Round, Submission, SubmissionFile
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _readable(user, round: Round) -> bool:
-    """The round's page: its managers, and the national experts (who read everything)."""
-    from socplan.core.scoping import scope_for
-
-    return selectors.round_can_manage(user=user, round=round) or scope_for(user).read.everything
 
 
 def _managed(user, pk: int) -> Round:
@@ -87,10 +79,7 @@ def my_reports(request):
 
 
 def _own(user) -> set[int]:
-    from socplan.core.scoping import scope_for
-
-    scope = scope_for(user)
-    return set(scope.write.organization_ids)
+    return set(scope_for(user).write.organization_ids)
 
 
 # --- Rounds -------------------------------------------------------------------------------------
@@ -107,10 +96,10 @@ def round_list(request):
     )
 
 
-def _round_form_kwargs(user, region=None) -> dict:
+def _round_form_kwargs(user) -> dict:
     organizers = selectors.organizers(user=user)
     region_ids = set(organizers.values_list("region_id", flat=True)) - {None}
-    plans = visible(Plan.objects.filter(kind=Plan.Kind.REGIONAL_STRATEGY), user)
+    plans = plan_selectors.regional_strategies(user=user)
     if region_ids and not organizers.filter(region__isnull=True).exists():
         plans = plans.filter(region__in=region_ids)
     bodies = org_selectors.body_editable(user=user)
@@ -158,7 +147,7 @@ def round_edit(request, pk: int):
 def round_detail(request, pk: int):
     round = selectors.round_get(user=request.user, pk=pk)
     manage = selectors.round_can_manage(user=request.user, round=round)
-    if not manage and not _readable(request.user, round):
+    if not manage and not selectors.round_readable(user=request.user, round=round):
         # A respondent reaches the round through their own reports only.
         raise Http404
     board = selectors.completeness(round=round)
@@ -251,7 +240,7 @@ def round_action(request, pk: int, action: str):
 @login_required
 def round_completeness_xlsx(request, pk: int):
     round = selectors.round_get(user=request.user, pk=pk)
-    if not _readable(request.user, round):
+    if not selectors.round_readable(user=request.user, round=round):
         raise Http404
     from openpyxl import Workbook
 
@@ -289,29 +278,16 @@ def round_report(request, pk: int):
     return redirect("monitoring:report", pk=report.pk)
 
 
-def _report_get(user, pk: int) -> Report:
-    report = get_object_or_404(Report.objects.select_related("round"), pk=pk)
-    if report.round_id:
-        if not _readable(user, report.round):
-            raise Http404
-    elif report.requested_by_id != user.pk and not user.is_superuser:
-        from socplan.core.scoping import scope_for
-
-        if not scope_for(user).read.everything:
-            raise Http404
-    return report
-
-
 @login_required
 def report(request, pk: int):
-    report = _report_get(request.user, pk)
+    report = selectors.report_get(user=request.user, pk=pk)
     template = "monitoring/partials/_report_status.html" if request.htmx else "monitoring/report.html"
     return render(request, template, {"report": report})
 
 
 @login_required
 def report_download(request, pk: int):
-    report = _report_get(request.user, pk)
+    report = selectors.report_get(user=request.user, pk=pk)
     if report.status != Report.Status.DONE or not report.file:
         raise Http404
     name = report.file.name.rsplit("/", 1)[-1]
@@ -322,9 +298,7 @@ def report_download(request, pk: int):
 
 @login_required
 def national_summary(request):
-    from socplan.core.scoping import scope_for
-
-    if not scope_for(request.user).read.everything:
+    if not selectors.reads_national(user=request.user):
         raise PermissionDenied
     if request.method == "POST":
         try:
@@ -552,9 +526,7 @@ def submission_upload(request, pk: int):
 
 @login_required
 def submission_file(request, pk: int):
-    attached = get_object_or_404(visible(SubmissionFile.objects.all(), request.user).filter(
-        Q(submission__in=selectors.submission_list(user=request.user).values("pk"))
-    ), pk=pk)
+    attached = selectors.submission_file_get(user=request.user, pk=pk)
     response = FileResponse(attached.file.open("rb"))
     response["Content-Disposition"] = attachment_header(attached.name, f"file-{attached.pk}")
     return response
@@ -565,13 +537,10 @@ def submission_file(request, pk: int):
 
 @login_required
 def template_list(request):
-    from socplan.core.scoping import scope_for
-
-    scope = scope_for(request.user)
     return render(
         request,
         "monitoring/template_list.html",
-        {"templates": selectors.template_list(active_only=False), "can_build": scope.is_administrator or selectors.organizers(user=request.user).exists()},
+        {"templates": selectors.template_list(active_only=False), "can_build": selectors.organizers(user=request.user).exists()},
     )
 
 
