@@ -333,6 +333,8 @@ class RoleAssignment(BaseModel):
         DIRECTORATE_EXPERT = "directorate_expert", _("directorate expert")
         PROVIDER = "provider", _("provider")
         ADMINISTRATOR = "administrator", _("administrator")
+        # Reads the log of who read personal data, and nothing else.
+        AUDITOR = "auditor", _("auditor of personal data access")
 
     # The organisation kinds each role can be held in.
     ROLE_KINDS = {
@@ -342,6 +344,7 @@ class RoleAssignment(BaseModel):
         Role.DIRECTORATE_EXPERT: {Organization.Kind.RDSP, Organization.Kind.DSP, Organization.Kind.OZD},
         Role.PROVIDER: {Organization.Kind.PROVIDER, Organization.Kind.NGO, Organization.Kind.MUNICIPALITY},
         Role.ADMINISTRATOR: {Organization.Kind.AGENCY},
+        Role.AUDITOR: {Organization.Kind.AGENCY, Organization.Kind.RDSP},
     }
 
     user = models.ForeignKey(

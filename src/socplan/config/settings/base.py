@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "socplan.plans",
     "socplan.social_services",
     "socplan.monitoring",
+    "socplan.archive",
 ]
 
 MIDDLEWARE = [
@@ -210,6 +211,37 @@ if env.str("S3_BUCKET", default=""):
             "file_overwrite": False,
         },
     }
+# The archive's scans, searchable PDFs and page images: a folder of their own by default, an S3
+# bucket (ARCHIVE_S3_BUCKET, with the S3_* credentials above) by configuration.
+STORAGES["archive"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(Path(env.str("ARCHIVE_ROOT", default=str(DATA_DIR / "archive"))))},
+}
+if env.str("ARCHIVE_S3_BUCKET", default=""):
+    STORAGES["archive"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("ARCHIVE_S3_BUCKET"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default=None),
+            "region_name": env.str("S3_REGION", default=None),
+            "access_key": _secret("S3_ACCESS_KEY", default=None),
+            "secret_key": _secret("S3_SECRET_KEY", default=None),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+# Where each directorate's scanner drops files (a folder per register code), watched every minute.
+ARCHIVE_DROP_DIR = Path(env.str("ARCHIVE_DROP_DIR", default=str(DATA_DIR / "scanner")))
+# The folder that stands for secure e-delivery (ССЕВ) until the real service is connected.
+ARCHIVE_EDELIVERY_DIR = Path(env.str("ARCHIVE_EDELIVERY_DIR", default=str(DATA_DIR / "edelivery")))
+# How long a signed link to a page image or PDF works, in seconds.
+ARCHIVE_LINK_SECONDS = env.int("ARCHIVE_LINK_SECONDS", default=900)
+# The largest file the archive accepts (a scanned dossier can be big; a 2 GB upload is refused).
+ARCHIVE_MAX_FILE_BYTES = env.int("ARCHIVE_MAX_FILE_BYTES", default=200 * 2**20)
+# OCR: languages and the number of pages Tesseract works on at once.
+ARCHIVE_OCR_LANGUAGES = env.str("ARCHIVE_OCR_LANGUAGES", default="bul+eng")
+ARCHIVE_OCR_JOBS = env.int("ARCHIVE_OCR_JOBS", default=2)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

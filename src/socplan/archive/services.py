@@ -1,0 +1,136 @@
+"""Changing the archive: taking files in (once each), confirming metadata, dossiers."""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from socplan.core.files import upload_check
+
+from .models import Batch, Document
+
+log = logging.getLogger(__name__)
+
+# What scanners, the ИИС and citizens send: scans (PDF, TIFF, JPEG, PNG) and office documents
+# (DOCX/ODT, converted to PDF during processing).
+ARCHIVE_TYPES = (".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png", ".docx", ".odt")
+
+
+def archive_file_check(file, *, field: str = "file") -> str:
+    """Refuse what the archive cannot take (type, size, empty, content); return the SHA-256."""
+    return upload_check(file, field=field, types=ARCHIVE_TYPES, max_bytes=settings.ARCHIVE_MAX_FILE_BYTES)
+
+
+@dataclass
+class Ingested:
+    document: Document
+    created: bool
+
+
+def document_ingest(
+    *,
+    directorate,
+    file,
+    source: str,
+    user=None,
+    api_client=None,
+    batch: Batch | None = None,
+    dossier=None,
+    register_entry=None,
+    metadata: dict | None = None,
+    sha256: str | None = None,
+) -> Ingested:
+    """Store `file` for `directorate` once and queue its processing.
+
+    The same content twice gives the same document (its SHA-256 is unique in the directorate):
+    the second call changes nothing but may file an unfiled document into `dossier` or tie it to
+    `register_entry`. Raises ValidationError for a file the archive does not take.
+    """
+    sha256 = sha256 or archive_file_check(file)
+    name = (getattr(file, "name", "") or "document").replace("\\", "/").rsplit("/", 1)[-1][:255]
+    existing = Document.objects.filter(directorate=directorate, sha256=sha256).first()
+    if existing is not None:
+        return Ingested(_file_into(existing, dossier=dossier, register_entry=register_entry), False)
+    document = Document(
+        directorate=directorate,
+        sha256=sha256,
+        original_name=name,
+        content_type=mimetypes.guess_type(name)[0] or "",
+        size=getattr(file, "size", 0) or 0,
+        source=source,
+        batch=batch,
+        dossier=dossier,
+        register_entry=register_entry,
+        uploaded_by=user if (user is not None and getattr(user, "is_authenticated", False)) else None,
+        api_client=api_client,
+        **(metadata or {}),
+    )
+    if register_entry is not None and not document.incoming_number:
+        document.incoming_number = register_entry.number
+        document.incoming_date = register_entry.registered_at.date()
+    file.seek(0)
+    document.original.save(name, file, save=False)
+    try:
+        with transaction.atomic():
+            document.save()
+    except IntegrityError:
+        # Another request stored the same file a moment ago: keep theirs, drop this copy.
+        document.original.storage.delete(document.original.name)
+        existing = Document.objects.get(directorate=directorate, sha256=sha256)
+        return Ingested(_file_into(existing, dossier=dossier, register_entry=register_entry), False)
+    except BaseException:
+        document.original.storage.delete(document.original.name)
+        raise
+    document_process_enqueue(document)
+    return Ingested(document, True)
+
+
+def _file_into(document: Document, *, dossier=None, register_entry=None) -> Document:
+    changed = []
+    if dossier is not None and document.dossier_id is None:
+        document.dossier = dossier
+        changed.append("dossier")
+    if register_entry is not None and document.register_entry_id is None:
+        document.register_entry = register_entry
+        changed.append("register_entry")
+        if not document.incoming_number:
+            document.incoming_number = register_entry.number
+            document.incoming_date = register_entry.registered_at.date()
+            changed += ["incoming_number", "incoming_date"]
+    if changed:
+        document.save(update_fields=[*changed, "updated_at"])
+    return document
+
+
+def document_process_enqueue(document: Document) -> None:
+    """Queue the document's processing once the transaction that stored it has committed."""
+    from .tasks import document_process_task
+
+    transaction.on_commit(lambda: document_process_task.delay(document.pk))
+
+
+def batch_ingest(*, directorate, files, source: str, user=None) -> tuple[Batch, list[Ingested]]:
+    """Take in several files: each good file is stored, each bad one is listed with its reason."""
+    batch = Batch.objects.create(directorate=directorate, source=source, created_by=user, files_total=len(files))
+    results, rejected = [], []
+    for file in files:
+        try:
+            results.append(document_ingest(directorate=directorate, file=file, source=source, user=user, batch=batch))
+        except ValidationError as error:
+            rejected.append({"name": getattr(file, "name", ""), "reason": " ".join(error.messages)})
+    if rejected:
+        batch.rejected = rejected
+        batch.save(update_fields=["rejected", "updated_at"])
+    if not results and rejected:
+        log.info("Batch %s: every file refused", batch.pk)
+    return batch, results
+
+
+def refused_message(name: str, reason: str) -> str:
+    return _("%(name)s: %(reason)s") % {"name": name, "reason": reason}
