@@ -134,3 +134,51 @@ def batch_ingest(*, directorate, files, source: str, user=None) -> tuple[Batch, 
 
 def refused_message(name: str, reason: str) -> str:
     return _("%(name)s: %(reason)s") % {"name": name, "reason": reason}
+
+
+def identifier_kind(identifier: str) -> str:
+    """"egn" or "lnch" for a valid identifier; ValidationError (in the user's language) otherwise."""
+    from socplan.core.validators import egn_is_valid, lnch_is_valid
+
+    from .models import IdentifierKind
+
+    identifier = (identifier or "").strip()
+    if egn_is_valid(identifier):
+        return IdentifierKind.EGN
+    if lnch_is_valid(identifier):
+        return IdentifierKind.LNCH
+    raise ValidationError(
+        {"person_identifier": _("“%(value)s” is not a valid ЕГН or ЛНЧ (check the digits).") % {"value": identifier}}
+    )
+
+
+def dossier_for_person(*, directorate, person_identifier: str, first_name: str = "", middle_name: str = "", last_name: str = "", **details):
+    """The person's dossier in `directorate`, opened if it does not exist yet (names are filled in
+    where the dossier has none). The identifier must be a valid ЕГН or ЛНЧ."""
+    from socplan.core.validators import egn_birth_date, egn_sex
+
+    from .models import Dossier, IdentifierKind
+
+    person_identifier = (person_identifier or "").strip()
+    kind = identifier_kind(person_identifier)
+    defaults = {
+        "identifier_kind": kind,
+        "first_name": first_name.strip(),
+        "middle_name": middle_name.strip(),
+        "last_name": last_name.strip(),
+        **details,
+    }
+    if kind == IdentifierKind.EGN:
+        defaults.setdefault("birth_date", egn_birth_date(person_identifier))
+        defaults.setdefault("sex", "f" if egn_sex(person_identifier) == "female" else "m")
+    with transaction.atomic():
+        dossier, created = Dossier.objects.select_for_update().get_or_create(
+            directorate=directorate, person_identifier=person_identifier, defaults=defaults
+        )
+        if not created:
+            missing = {k: v for k, v in (("first_name", first_name), ("middle_name", middle_name), ("last_name", last_name)) if v and not getattr(dossier, k)}
+            if missing:
+                for k, v in missing.items():
+                    setattr(dossier, k, v.strip())
+                dossier.save()
+    return dossier

@@ -1,3 +1,5 @@
+"""The archive's background jobs. Each is a thin wrapper around a function of its module."""
+
 from celery import shared_task
 
 
@@ -6,3 +8,31 @@ def document_process_task(self, document_id: int) -> None:
     from .processing import document_process
 
     document_process(document_id)
+
+
+@shared_task
+def processing_stale_requeue_task() -> None:
+    from .processing import stale_requeue
+
+    stale_requeue()
+
+
+@shared_task
+def drop_folders_sweep_task() -> None:
+    from .dropfolder import sweep_all
+
+    sweep_all()
+
+
+@shared_task
+def edelivery_poll_task() -> None:
+    from .edelivery.robot import poll
+
+    poll()
+
+
+@shared_task
+def retention_review_task() -> None:
+    from .retention import review
+
+    review()

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("socplan.organizations.api_urls")),
     path("", include("socplan.plans.api_urls")),
     path("", include("socplan.social_services.api_urls")),
+    path("archive/", include("socplan.archive.api_urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("plans/", include("socplan.plans.urls")),
     path("services/", include("socplan.social_services.urls")),
     path("monitoring/", include("socplan.monitoring.urls")),
+    path("archive/", include("socplan.archive.urls")),
 ]
 
 admin.site.site_header = "socplan"
