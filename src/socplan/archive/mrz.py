@@ -197,7 +197,9 @@ def compose(
     line2 = body + str(composite)
 
     def name(text: str) -> str:
-        return re.sub(r"[^A-Z]+", "<", text.upper()).strip("<")
+        from .translit import to_latin
+
+        return re.sub(r"[^A-Z]+", "<", to_latin(text).upper()).strip("<")
 
     line3 = (name(surname) + "<<" + name(given_names)).ljust(LINE, "<")[:LINE]
     return line1, line2, line3

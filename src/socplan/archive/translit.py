@@ -52,3 +52,36 @@ def search_key(text: str) -> str:
     "Иванов", "IVANOV" and "ivanov" meet."""
     latin = unicodedata.normalize("NFKD", to_latin(text)).encode("ascii", "ignore").decode()
     return " ".join(re.sub(r"[^a-z]+", " ", latin.lower()).split())
+
+
+# Latin back to Cyrillic for names read from an identity card's zone: the Act's table reversed,
+# the longest letter group first. Not exact ("a" may have been "ъ"), so the result is offered for
+# the operator to check, never saved unseen.
+_REVERSE = [
+    ("sht", "щ"), ("zh", "ж"), ("ts", "ц"), ("ch", "ч"), ("sh", "ш"), ("yu", "ю"), ("ya", "я"),
+] + [(latin, cyr) for cyr, latin in TABLE.items() if len(latin) == 1 and cyr not in "ъь"]
+
+
+def to_cyrillic(text: str) -> str:
+    def word(match: re.Match) -> str:
+        latin = match.group(0)
+        lower = latin.lower()
+        out, index = [], 0
+        while index < len(lower):
+            if lower.endswith("ia") and index == len(lower) - 2:
+                out.append("ия")
+                break
+            for group, cyr in _REVERSE:
+                if lower.startswith(group, index):
+                    out.append(cyr)
+                    index += len(group)
+                    break
+            else:
+                out.append(lower[index])
+                index += 1
+        result = "".join(out)
+        if latin.isupper() and len(latin) > 1:
+            return result.capitalize()
+        return result[:1].upper() + result[1:] if latin[:1].isupper() else result
+
+    return re.sub(r"[A-Za-z]+", word, text)

@@ -1,13 +1,16 @@
 """The machine-readable zone of an identity card: generated zones, OCR noise, failed check digits."""
 
 import datetime
+import io
+import shutil
 
 import pytest
 from django.utils import translation
 
+from socplan.archive import mrz
 from socplan.archive.mrz import MRZError, check_digit, compose, parse
 
-# A fictional card: ЕГН 7501020018 (born 02.01.1975, a man; valid check digit).
+# A fictional card: ЕГН 7501020018 (born 02.01.1975, a woman: the ninth digit is odd; valid check digit).
 EGN = "7501020018"
 
 
@@ -84,3 +87,50 @@ def _valid(egn: str) -> bool:
 def test_text_without_a_zone():
     with pytest.raises(MRZError):
         parse("Заявление-декларация\nза отпускане на помощ")
+
+
+def test_compose_writes_cyrillic_names_in_latin_letters():
+    lines = mrz.compose(
+        document_number="645123456", birth_date=datetime.date(1975, 1, 2), sex="female",
+        expiry_date=datetime.date(2030, 5, 6), surname="Щерева", given_names="Мария Георгиева",
+        personal_number="7501020018",
+    )
+    assert lines[2] == "SHTEREVA<<MARIA<GEORGIEVA<<<<<"
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="Tesseract is not installed")
+def test_zone_read_from_a_rendered_card_image():
+    from PIL import Image, ImageDraw, ImageFont
+
+    from socplan.archive import mrz_image
+    from socplan.archive.translit import to_cyrillic
+
+    lines = mrz.compose(
+        document_number="645123456", birth_date=datetime.date(1975, 1, 2), sex="female",
+        expiry_date=datetime.date(2030, 5, 6), surname="Щерева", given_names="Мария Георгиева",
+        personal_number="7501020018",
+    )
+    card = Image.new("L", (1000, 640), 235)
+    draw = ImageDraw.Draw(card)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf", 30)
+    draw.text((40, 60), "REPUBLIC OF BULGARIA  ЛИЧНА КАРТА", font=font, fill=20)
+    draw.text((40, 200), "Фамилия/Surname ЩЕРЕВА", font=font, fill=20)
+    for index, line in enumerate(lines):
+        draw.text((30, 470 + index * 48), line, font=font, fill=10)
+    buffer = io.BytesIO()
+    card.rotate(0.8, expand=True, fillcolor=235).save(buffer, "PNG")
+
+    data = mrz_image.image_read(buffer.getvalue())
+
+    assert data.valid, data.problems
+    assert data.personal_number == "7501020018"
+    assert data.document_number == "645123456"
+    assert data.expiry_date == datetime.date(2030, 5, 6)
+    assert (to_cyrillic(data.surname), to_cyrillic(data.given_names)) == ("Щерева", "Мария Георгиева")
+
+
+def test_an_image_that_is_not_an_image_is_refused_clearly():
+    from socplan.archive import mrz_image
+
+    with pytest.raises(mrz.MRZError):
+        mrz_image.image_read(b"not an image at all")
