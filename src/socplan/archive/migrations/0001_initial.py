@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('organizations', '0002_alter_historicalroleassignment_role_and_more'),
+        ('organizations', '0002_auditor_role'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
