@@ -182,3 +182,64 @@ def dossier_for_person(*, directorate, person_identifier: str, first_name: str =
                     setattr(dossier, k, v.strip())
                 dossier.save()
     return dossier
+
+
+def document_metadata_confirm(*, document: Document, user, data: dict) -> Document:
+    """Save the metadata the operator confirmed; file the document into the person's dossier.
+
+    `data` holds the form's cleaned values: document_type, legal_basis, title, document_date,
+    incoming_number, incoming_date, and the person (person_identifier, names, id_document_number,
+    citizenship). An identifier with wrong check digits is refused; the dossier is opened when the
+    person has none in the document's directorate.
+    """
+    from django.utils import timezone
+
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        identifier = (data.get("person_identifier") or "").strip()
+        if identifier:
+            details = {k: data[k] for k in ("id_document_number", "citizenship") if data.get(k)}
+            if data.get("legal_basis"):
+                details["legal_basis"] = data["legal_basis"]
+            dossier = dossier_for_person(
+                directorate=document.directorate,
+                person_identifier=identifier,
+                first_name=data.get("first_name", ""),
+                middle_name=data.get("middle_name", ""),
+                last_name=data.get("last_name", ""),
+                **details,
+            )
+            document.dossier = dossier
+        for name in ("document_type", "legal_basis", "title", "document_date", "incoming_number", "incoming_date"):
+            if name in data:
+                setattr(document, name, data[name])
+        document.confirmed_at = timezone.now()
+        document.confirmed_by = user
+        document.retain_until = retention_date(document)
+        document.save()
+    return document
+
+
+def retention_date(document: Document):
+    """The day until which the document is kept: its type's years from the document's date (or the
+    day it arrived); None when it is kept permanently or its type is not known yet."""
+    from django.utils import timezone
+
+    years = document.document_type.retention_years if document.document_type_id else None
+    if not years:
+        return None
+    start = document.document_date or document.incoming_date or timezone.localdate(document.created_at)
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:  # 29 February
+        return start.replace(year=start.year + years, day=28)
+
+
+def dossier_hold_set(*, dossier, hold: bool, reason: str = ""):
+    """Put a dossier under a legal hold (its documents are kept past retention) or release it."""
+    if hold and not reason.strip():
+        raise ValidationError({"legal_hold_reason": _("Say why the dossier is held (the case or the request).")})
+    dossier.legal_hold = hold
+    dossier.legal_hold_reason = reason.strip() if hold else ""
+    dossier.save(update_fields=["legal_hold", "legal_hold_reason", "updated_at"])
+    return dossier
