@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from socplan.conftest import client_for
 
-APPS = ["core", "territory", "organizations", "plans", "social_services", "monitoring"]
+APPS = ["core", "territory", "organizations", "plans", "social_services", "monitoring", "archive"]
 # Framework URLs that are not ours to test here (Django admin is for administrators only).
 EXEMPT_PREFIXES = ("admin:", "set_language", "javascript-catalog")
 
@@ -33,6 +33,7 @@ def objects(db, users, vtr_admin_org, pvn_admin_org, vtr_ngo):
     pvn_body = BodyFactory(organization=pvn_admin_org, name="ЗМО Плевен")
     order = AppointmentFactory(body=vtr_body, number="ОА-1")
     member = MembershipFactory(body=vtr_body, appointment=order, person_name="Иван Иванов")
+    from socplan.archive.tests.matrix import objects as archive_objects
     from socplan.monitoring.tests.matrix import objects as monitoring_objects
     from socplan.plans.tests.matrix import objects as plan_objects
     from socplan.social_services.tests.matrix import objects as service_objects
@@ -42,6 +43,7 @@ def objects(db, users, vtr_admin_org, pvn_admin_org, vtr_ngo):
         **plans,
         **monitoring_objects(users, plans),
         **service_objects(users, vtr_ngo),
+        **archive_objects(users),
         "vtr_org": vtr_admin_org,
         "pvn_org": pvn_admin_org,
         "ngo": vtr_ngo,
