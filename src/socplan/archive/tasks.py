@@ -2,8 +2,22 @@
 
 from celery import shared_task
 
+from .convert import ProcessingRetry
+from .processing import MAX_ATTEMPTS, RETRY_SECONDS
 
-@shared_task(bind=True, acks_late=True)
+
+# Only transient failures are retried (document_process decides which, counting the attempts in
+# Document.attempts); waits of RETRY_SECONDS, then twice that. acks_late: a job whose worker dies
+# is delivered again by brokers that can (Redis, RabbitMQ); processing.stale_requeue covers the rest.
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(ProcessingRetry,),
+    max_retries=MAX_ATTEMPTS,
+    retry_backoff=RETRY_SECONDS,
+    retry_backoff_max=10 * RETRY_SECONDS,
+    retry_jitter=False,
+)
 def document_process_task(self, document_id: int) -> None:
     from .processing import document_process
 
