@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import views_audit
+
+urlpatterns = [
+    path("", views_audit.access_log, name="access_log"),
+    path("export.csv", views_audit.access_log_export, name="access_log_export"),
+]

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import links
+
+urlpatterns = [
+    path("<str:token>/", links.file_serve, name="file"),
+]
