@@ -41,11 +41,25 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files at once. Each file is checked by the ingestion (a bad one is listed with its
+    reason while the others are taken), so the field itself only collects them."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
+        if self.required and not files:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return files
+
+
 class UploadForm(forms.Form):
     directorate = forms.ModelChoiceField(label=_("Directorate"), queryset=None)
-    files = forms.FileField(
+    files = MultipleFileField(
         label=_("Files"),
-        required=False,
         widget=MultipleFileInput(attrs={"multiple": True, "accept": ".pdf,.tif,.tiff,.jpg,.jpeg,.png,.docx,.odt"}),
         help_text=_("PDF, TIFF (several pages), JPEG, PNG, DOCX or ODT. Choose several files at once or drag them here."),
     )

@@ -81,10 +81,8 @@ def upload(request):
     if not form.fields["directorate"].queryset.exists():
         raise PermissionDenied
     if request.method == "POST" and form.is_valid():
-        files = request.FILES.getlist("files")
-        if not files:
-            form.add_error("files", _("Choose at least one file."))
-        else:
+        files = form.cleaned_data["files"]
+        if files:
             batch, results = services.batch_ingest(
                 directorate=form.cleaned_data["directorate"], files=files, source=Document.Source.UPLOAD, user=request.user
             )
