@@ -19,7 +19,7 @@ _LABEL = re.compile(r"(ЕГН|ЛНЧ|EGN|LNCH|ЕГH|EГН)\s*[:№]?\s*$", re.IG
 _DATE = re.compile(r"(?<!\d)(\d{1,2})[./-](\d{1,2})[./-]((?:19|20)\d{2})(?!\d)")
 # "Вх. № 94-00-123/12.03.2024", "вх.№ ДСП-0012", "входящ номер 1234"
 _INCOMING = re.compile(
-    r"(?:[ВвBв]х\.?|[Вв]ходящ(?:\s+номер)?)\s*(?:№|N[оo°]?\.?|No\.?)?\s*[:.]?\s*"
+    r"(?:\b[ВвB][хx]\.?|[Вв]ходящ(?:\s+номер)?)\s*(?:№|N[оo°]?\.?|No\.?|Хе|He)?\s*[:.]?\s*"
     r"([0-9A-Za-zА-Яа-я][0-9A-Za-zА-Яа-я\-/.]{0,40}[0-9])",
 )
 # A person's name: two or three capitalised Cyrillic words (or the same in capitals).
