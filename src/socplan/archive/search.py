@@ -8,7 +8,8 @@ Two engines behind one API (`page_search`, `document_search`, `highlight`):
   and keeps unknown words (names, numbers) as they are; where the server lacked the dictionary it
   is a copy of `simple` until `manage.py archive_search_setup` is run. Queries go through
   `websearch_to_tsquery`, which accepts anything a user types ("…", OR, -word) without errors.
-  Highlighting is PostgreSQL's `ts_headline`, so it marks exactly the words the index matched.
+  Highlighting asks socplan_bg for the lexemes of the page's words, so it marks what the index
+  matched.
 - SQLite (the embedded default): the FTS5 table `archive_page_fts(body)`, rowid = the page's id,
   holds each page's text reduced to stems by `stemming.stem`; the query is stemmed the same way and
   written as an FTS5 expression of quoted terms (no user text reaches FTS5's syntax). The table is
@@ -53,14 +54,6 @@ PG_RANK_CANDIDATES = 2000
 
 # The snippet: about this many characters around the best match.
 SNIPPET_CHARS = 200
-
-# ts_headline marks with these (Unicode private-use) characters; the text is then escaped and they
-# become <mark>…</mark>, so OCR text can never inject HTML.
-_START, _STOP = "\ue000", "\ue001"
-_HEADLINE_SNIPPET = (
-    f"StartSel={_START}, StopSel={_STOP}, MaxWords=30, MinWords=15, ShortWord=2, MaxFragments=1"
-)
-_HEADLINE_ALL = f"StartSel={_START}, StopSel={_STOP}, HighlightAll=true"
 
 
 @dataclass
@@ -215,11 +208,13 @@ def _ranked(
         except EmptyResultSet:
             return []
         # bm25() is lower for better matches; the rank handed out is its negation (higher = better).
+        # The matches are found first (MATERIALIZED): with `rowid IN (…)` beside MATCH, SQLite
+        # would run the full-text query once for every page of the scope.
         sql = (
-            f"SELECT p.id, p.document_id, p.number, -bm25({FTS_TABLE}) AS rank "
-            f"FROM {FTS_TABLE} JOIN archive_page p ON p.id = {FTS_TABLE}.rowid "
-            f"WHERE {FTS_TABLE} MATCH %s AND {FTS_TABLE}.rowid IN ({scoped_sql}) "
-            "ORDER BY rank DESC, p.id DESC LIMIT %s"
+            f"WITH m AS MATERIALIZED (SELECT rowid AS id, -bm25({FTS_TABLE}) AS rank FROM {FTS_TABLE} "
+            f"WHERE {FTS_TABLE} MATCH %s) "
+            "SELECT p.id, p.document_id, p.number, m.rank FROM m JOIN archive_page p ON p.id = m.id "
+            f"WHERE p.id IN ({scoped_sql}) ORDER BY m.rank DESC, p.id DESC LIMIT %s"
         )
         params = [expression, *scoped_params, limit]
     with connection.cursor() as cursor:
@@ -289,25 +284,47 @@ def document_search(documents_qs: QuerySet, query: str, *, limit: int = 50) -> l
 
 # --- Highlighting ---------------------------------------------------------------------------------
 
-
-def _marked_html(headline: str) -> SafeString:
-    """ts_headline's output (marks as private-use characters) as safe HTML."""
-    parts = []
-    for index, chunk in enumerate(re.split(f"[{_START}{_STOP}]", headline)):
-        text = escape(chunk)
-        parts.append(f"<mark>{text}</mark>" if index % 2 and text else text)
-    return mark_safe("".join(parts))
+# The words of a text as highlighting sees them: plain words, and words joined by dots, hyphens or
+# slashes (dates, numbers, "социално-икономически"), which PostgreSQL's parser also keeps whole.
+_COMPOUND = re.compile(r"[^\W_]+(?:[./-][^\W_]+)+")
 
 
-def _query_stems(parsed: _Query) -> set[str]:
-    return {stem(w) for w in parsed.positive_words}
+def _tokens(text: str) -> list[re.Match]:
+    compounds = list(_COMPOUND.finditer(text))
+    return compounds + list(WORD.finditer(text))
 
 
-def _python_marks(text: str, stems: set[str]) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in WORD.finditer(text) if stem(m.group(0)) in stems]
+def _matching_words(texts: list[str], parsed: _Query, *, alias: str) -> set[str]:
+    """The words (lower case) of `texts` that are a form of one of the query's words (not the
+    excluded ones): same stem on SQLite, a common lexeme in socplan_bg on PostgreSQL — so what is
+    marked is what the search matched. One query for all the texts on PostgreSQL."""
+    candidates = {m.group(0).lower() for text in texts for m in _tokens(text)}
+    if not candidates:
+        return set()
+    if not _is_postgres(alias):
+        stems = {stem(w) for w in parsed.positive_words}
+        return {w for w in candidates if stem(w) in stems}
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            f"WITH q AS (SELECT tsvector_to_array(to_tsvector('{PG_CONFIG}', %s)) AS lexemes) "
+            f"SELECT u.w FROM unnest(%s::text[]) AS u(w), q "
+            f"WHERE tsvector_to_array(to_tsvector('{PG_CONFIG}', u.w)) && q.lexemes",
+            [" ".join(parsed.positive_words), sorted(candidates)],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _marks(text: str, matching: set[str]) -> list[tuple[int, int]]:
+    """Spans of the matching words in `text`, in order, a whole compound before its parts."""
+    spans: list[tuple[int, int]] = []
+    for m in _tokens(text):
+        if m.group(0).lower() in matching and not any(a <= m.start() < b for a, b in spans):
+            spans.append((m.start(), m.end()))
+    return sorted(spans)
 
 
 def _render(text: str, marks: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
+    """text[start:end] escaped, with the marks in <mark>: the only way HTML is made here."""
     end = len(text) if end is None else end
     out, position = [], start
     for a, b in marks:
@@ -320,25 +337,24 @@ def _render(text: str, marks: list[tuple[int, int]], start: int = 0, end: int | 
     return "".join(out)
 
 
-def _python_snippet(text: str, stems: set[str]) -> SafeString:
+def _snippet(text: str, matching: set[str]) -> SafeString:
+    """About SNIPPET_CHARS characters of `text` around its best match (the one with the most
+    matches near it), whole words, with "…" where it was cut."""
     text = " ".join(text.split())
-    marks = _python_marks(text, stems)
+    marks = _marks(text, matching)
     if len(text) <= SNIPPET_CHARS:
         return mark_safe(_render(text, marks))
+    start = 0
     if marks:
-        # The best match: the one with the most other matches in the window that starts a little
-        # before it.
-        def window(mark):
-            begin = max(0, mark[0] - SNIPPET_CHARS // 4)
+        lead = SNIPPET_CHARS // 4
+
+        def nearby(mark: tuple[int, int]) -> int:
+            begin = max(0, mark[0] - lead)
             return sum(1 for a, b in marks if begin <= a and b <= begin + SNIPPET_CHARS)
 
-        best = max(marks, key=window)
-        start = max(0, best[0] - SNIPPET_CHARS // 4)
-    else:
-        start = 0
+        start = max(0, max(marks, key=nearby)[0] - lead)
     end = min(len(text), start + SNIPPET_CHARS)
     start = max(0, end - SNIPPET_CHARS)
-    # Whole words only.
     if start > 0:
         space = text.find(" ", start)
         start = space + 1 if 0 <= space < start + 30 else start
@@ -350,34 +366,18 @@ def _python_snippet(text: str, stems: set[str]) -> SafeString:
 
 
 def _snippets(pages: list[Page], parsed: _Query, *, alias: str) -> dict[int, SafeString]:
-    if not pages:
-        return {}
-    if _is_postgres(alias):
-        with connections[alias].cursor() as cursor:
-            cursor.execute(
-                f"SELECT id, ts_headline('{PG_CONFIG}', text, {_tsquery_sql()}, %s) FROM archive_page WHERE id = ANY(%s)",
-                [parsed.text, _HEADLINE_SNIPPET, [p.pk for p in pages]],
-            )
-            return {pk: _marked_html(" ".join(headline.split())) for pk, headline in cursor.fetchall()}
-    stems = _query_stems(parsed)
-    return {page.pk: _python_snippet(page.text, stems) for page in pages}
+    matching = _matching_words([p.text for p in pages], parsed, alias=alias)
+    return {page.pk: _snippet(page.text, matching) for page in pages}
 
 
 def highlight(text: str, query: str, *, using: str = "default") -> SafeString:
     """The whole of `text` as safe HTML with every word that matches `query` (in any of its forms)
     in <mark>; for the page viewer."""
     parsed = _parse(query)
-    text = text or ""
+    text = (text or "").replace("\x00", "")
     if not parsed.positive_words or not text:
         return mark_safe(escape(text))
-    if _is_postgres(using):
-        with connections[using].cursor() as cursor:
-            cursor.execute(
-                f"SELECT ts_headline('{PG_CONFIG}', %s, {_tsquery_sql()}, %s)",
-                [text.replace("\x00", ""), parsed.text, _HEADLINE_ALL],
-            )
-            return _marked_html(cursor.fetchone()[0])
-    return mark_safe(_render(text, _python_marks(text, _query_stems(parsed))))
+    return mark_safe(_render(text, _marks(text, _matching_words([text], parsed, alias=using))))
 
 
 # --- Keeping the SQLite index ---------------------------------------------------------------------
