@@ -90,6 +90,7 @@ def run(command: list[str], *, timeout: float, tmp: Path, step: str) -> subproce
             env=subprocess_env(tmp),
             cwd=tmp,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
     except FileNotFoundError:
         raise program_missing(command[0]) from None
@@ -102,6 +103,17 @@ def run(command: list[str], *, timeout: float, tmp: Path, step: str) -> subproce
         _kill_group(process)
         raise
     return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def _die_with_parent() -> None:
+    """In the child, before the program starts: if the worker is killed (SIGKILL, the OOM killer), the
+    kernel kills the program too, instead of leaving it to run on with nobody waiting for it."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the time-out still bounds the program
 
 
 def _kill_group(process: subprocess.Popen) -> None:
@@ -306,7 +318,8 @@ def pages_read(path: Path) -> Iterator[RenderedPage]:
                     image = image.convert("RGB")
                 out = io.BytesIO()
                 image.save(out, "JPEG", quality=VIEW_JPEG_QUALITY, optimize=True, progressive=True)
-                yield RenderedPage(index + 1, _page_text(page).replace("\x00", ""), out.getvalue(), image.width, image.height)
+                text = _page_text(page).replace("\r\n", "\n").replace("\x00", "")  # PostgreSQL refuses NUL
+                yield RenderedPage(index + 1, text, out.getvalue(), image.width, image.height)
             finally:
                 page.close()
     finally:

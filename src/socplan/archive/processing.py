@@ -48,6 +48,8 @@ STALE_AFTER = timedelta(minutes=30)
 # A document still waiting after this long has probably lost its job (a queue that was emptied, a
 # broker that lost a message): it is queued again. Queued twice is harmless: only one job claims it.
 WAITING_AFTER = timedelta(minutes=10)
+# The temporary folders of jobs (the original, the PDF, OCRmyPDF's work files).
+TEMP_PREFIX = "socplan-archive-"
 # Documents queued again per run of stale_requeue (the rest wait for the next run).
 REQUEUE_LIMIT = 500
 
@@ -74,7 +76,7 @@ def document_process(document_id: int) -> Document | None:
             )
         started = time.monotonic()
         try:
-            with tempfile.TemporaryDirectory(prefix="socplan-archive-") as tmp:
+            with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as tmp:
                 document = _process(document, Path(tmp))
         except ProcessingError as error:
             log.info("Document %s failed: %s", document_id, error.reason)
@@ -261,6 +263,7 @@ def stale_requeue() -> int:
     filesystem queue loses it, and this is what brings it back.
     """
     now = timezone.now()
+    _temporary_folders_clean()
     stuck = Document.objects.filter(
         Q(status=Document.Status.PROCESSING)
         & (Q(processing_started_at__isnull=True) | Q(processing_started_at__lt=now - STALE_AFTER))
@@ -277,6 +280,18 @@ def stale_requeue() -> int:
         document_process_enqueue(document)
     log.warning("Queued %s document(s) again whose processing had stopped or never started", len(ids))
     return len(ids)
+
+
+def _temporary_folders_clean() -> None:
+    """Remove the temporary folders that killed jobs left on this machine (nothing cleans them when a
+    worker dies); a living job's folder is never that old (see STALE_AFTER)."""
+    limit = time.time() - 2 * STALE_AFTER.total_seconds()
+    for folder in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*"):
+        try:
+            if folder.is_dir() and folder.stat().st_mtime < limit:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def document_retry(document: Document) -> Document:

@@ -397,3 +397,20 @@ def test_page_images_are_modest(tmp_path):
     # A4 at 120 dpi: about 990 × 1400 pixels.
     assert 900 < page.width < 1100 and 1300 < page.height < 1500
     assert len(page.jpeg) < 300_000
+
+
+@pytest.mark.django_db
+def test_temporary_folders_of_killed_jobs_are_removed(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    old, recent = tmp_path / f"{processing.TEMP_PREFIX}old", tmp_path / f"{processing.TEMP_PREFIX}recent"
+    for folder in (old, recent):
+        folder.mkdir()
+        (folder / "original.pdf").write_bytes(b"%PDF")
+    long_ago = (timezone.now() - 3 * processing.STALE_AFTER).timestamp()
+    os.utime(old, (long_ago, long_ago))
+
+    processing.stale_requeue()
+
+    assert not old.exists() and recent.exists()
