@@ -209,3 +209,55 @@ def register_entry_create(
         entry.number = number_build(settings_.number_format, code=settings_.code, seq=counter.last, day=day)
         entry.save()
     return entry
+
+
+def register_entry_receive(
+    *,
+    directorate: Organization,
+    user,
+    sender: str,
+    subject: str,
+    channel: str,
+    sender_identifier: str = "",
+    document_type=None,
+    note: str = "",
+    files=(),
+    into_dossier: bool = True,
+) -> RegisterEntry:
+    """Register what staff received (at the counter, by post, by e-mail) with its scanned files.
+
+    When the sender's identifier is a valid ЕГН/ЛНЧ and `into_dossier` is set, the entry and its
+    files go into the sender's dossier (opened if the person has none). The files are stored as one
+    batch and queued for processing once everything committed. All or nothing: a file the archive
+    refuses (ValidationError) leaves no entry and takes no number.
+    """
+    from . import services
+    from .models import Batch, Document
+
+    with transaction.atomic():
+        dossier = None
+        identifier = (sender_identifier or "").strip()
+        if into_dossier and len(identifier) == 10 and identifier.isdigit():
+            parts = sender.split()
+            dossier = services.dossier_for_person(
+                directorate=directorate,
+                person_identifier=identifier,
+                first_name=parts[0] if parts else "",
+                middle_name=" ".join(parts[1:-1]),
+                last_name=parts[-1] if len(parts) > 1 else "",
+            )
+        entry = register_entry_create(
+            directorate=directorate, sender=sender, subject=subject, channel=channel, user=user,
+            sender_identifier=identifier, document_type=document_type, dossier=dossier, note=note,
+        )
+        if files:
+            batch = Batch.objects.create(
+                directorate=directorate, source=Document.Source.UPLOAD, created_by=user, files_total=len(files)
+            )
+            for file in files:
+                services.document_ingest(
+                    directorate=directorate, file=file, source=Document.Source.UPLOAD, user=user, batch=batch,
+                    dossier=dossier, register_entry=entry,
+                    metadata={"document_type": document_type} if document_type is not None else None,
+                )
+    return entry

@@ -487,3 +487,62 @@ def test_a_reply_is_written_once_by_its_key(folder):
     folder.acknowledge("msg-1")
     assert (folder.done / "msg-1" / "message.json").exists()
     json.loads((folder.done / "msg-1" / "message.json").read_text(encoding="utf-8"))
+
+
+# --- Pages -------------------------------------------------------------------------------------------
+
+
+def test_the_inbox_shows_the_directorates_messages_and_tries_a_failed_one_again(folder, vtr_dsp, pvn_dsp, users, no_processing):
+    from django.urls import reverse
+
+    from socplan.conftest import client_for
+
+    _drop(folder, "a-ok")
+    _drop(folder, "b-pleven", form_data={"municipality": "PVN24"}, attachments={"p.pdf": PDF + b"p"})
+    _drop(folder, "c-code", form_data={"directorate": "ВТ-9"}, attachments={"c.pdf": PDF + b"c"})
+    robot.poll()
+    client = client_for(users["directorate"])
+    html = client.get(reverse("archive:inbox_list")).content.decode()
+    assert "a-ok" not in html  # listed by subject
+    ok = InboxMessage.objects.get(external_id="a-ok")
+    pleven = InboxMessage.objects.get(external_id="b-pleven")
+    failed = InboxMessage.objects.get(external_id="c-code")
+    assert reverse("archive:inbox_detail", args=[ok.pk]) in html
+    assert reverse("archive:inbox_detail", args=[pleven.pk]) not in html
+    # A message for no known directorate belongs to none: the agency sees it, the directorate does not.
+    assert reverse("archive:inbox_detail", args=[failed.pk]) not in html
+    assert client.get(reverse("archive:inbox_detail", args=[pleven.pk])).status_code == 404
+    detail = client.get(reverse("archive:inbox_detail", args=[ok.pk])).content.decode()
+    assert ok.register_entry.number in detail and "Вашето заявление" in detail
+
+    national = client_for(users["national"])
+    assert national.get(reverse("archive:inbox_detail", args=[failed.pk])).status_code == 200
+    assert national.post(reverse("archive:inbox_retry", args=[failed.pk])).status_code == 403
+    admin = client_for(users["admin"])
+    page = admin.get(reverse("archive:inbox_detail", args=[failed.pk])).content.decode()
+    assert "“ВТ-9”, which is not known" in page and reverse("archive:inbox_retry", args=[failed.pk]) in page
+    RegisterSettings.objects.filter(directorate=vtr_dsp).update(code="ВТ-9")
+    response = admin.post(reverse("archive:inbox_retry", args=[failed.pk]))
+    assert response.status_code == 302
+    failed.refresh_from_db()
+    assert failed.status == Status.ANSWERED and failed.directorate == vtr_dsp
+    # Now it is the directorate's: its staff see it.
+    assert client.get(reverse("archive:inbox_detail", args=[failed.pk])).status_code == 200
+
+
+def test_a_municipal_expert_has_no_inbox(users):
+    from django.urls import reverse
+
+    from socplan.conftest import client_for
+
+    assert client_for(users["municipal"]).get(reverse("archive:inbox_list")).status_code == 403
+    assert client_for(users["directorate"]).get(reverse("archive:inbox_list")).status_code == 200
+
+
+def test_the_demo_command_drops_a_message_the_robot_registers(folder, vtr_dsp, no_processing):
+    from django.core.management import call_command
+
+    call_command("edelivery_demo_message", "--kind", "signal", "--poll")
+    record = InboxMessage.objects.get()
+    assert record.status == Status.ANSWERED and record.route.code == "zakrila-signal"
+    assert record.register_entry.documents.count() == 1

@@ -254,3 +254,102 @@ def other_dsp(db):
 def test_settings_are_per_directorate(vtr_dsp, other_dsp):
     register_settings_save(directorate=vtr_dsp, code="ВТ", number_format="{code}-{seq}/{year}")
     assert _register(other_dsp).number.startswith("ДСП-VTR26-00001/")
+
+
+# --- Pages -----------------------------------------------------------------------------------------
+
+from django.urls import reverse  # noqa: E402
+
+from socplan.archive.models import Document  # noqa: E402
+from socplan.conftest import client_for  # noqa: E402
+from socplan.core.models import PersonalDataAccess  # noqa: E402
+
+PDF = b"%PDF-1.4\n% counter scan\n%%EOF\n"
+
+
+def test_a_clerk_registers_at_the_counter_with_a_scan(directorate, vtr_dsp, no_processing):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(directorate)
+    page = client.get(reverse("archive:register_create"))
+    assert page.status_code == 200
+    assert "ДСП-VTR04-00001/" in page.content.decode()
+    response = client.post(reverse("archive:register_create"), {
+        "directorate": vtr_dsp.pk, "sender": "Мария Иванова Петрова", "sender_identifier": "7501020018",
+        "subject": "Заявление-декларация за месечна помощ", "channel": "counter", "note": "", "into_dossier": "on",
+        "files": [SimpleUploadedFile("scan.pdf", PDF, content_type="application/pdf")],
+    })
+    assert response.status_code == 302, response.context["form"].errors
+    entry = RegisterEntry.objects.get(directorate=vtr_dsp)
+    assert response["Location"] == reverse("archive:register_detail", args=[entry.pk])
+    assert entry.registered_by == directorate and entry.sequence == 1
+    assert entry.dossier.person_identifier == "7501020018" and entry.dossier.last_name == "Петрова"
+    document = entry.documents.get()
+    assert document.dossier == entry.dossier and document.incoming_number == entry.number
+    assert document.source == Document.Source.UPLOAD and document.uploaded_by == directorate
+    detail = client.get(response["Location"])
+    assert entry.number in detail.content.decode() and "scan.pdf" in detail.content.decode()
+    assert PersonalDataAccess.objects.filter(person_identifier="7501020018", object_type="archive.register_entry").exists()
+
+
+def test_a_refused_file_or_a_wrong_identifier_registers_nothing(directorate, vtr_dsp, no_processing):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(directorate)
+    response = client.post(reverse("archive:register_create"), {
+        "directorate": vtr_dsp.pk, "sender": "Иван", "sender_identifier": "7501020019", "subject": "Жалба",
+        "channel": "post", "files": [SimpleUploadedFile("virus.exe", b"MZ", content_type="application/octet-stream")],
+    })
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "sender_identifier" in errors and "files" in errors
+    assert not RegisterEntry.objects.exists() and not RegisterCounter.objects.exists()
+
+
+def test_the_register_lists_searches_and_exports_the_users_directorate_only(directorate, vtr_dsp, pvn_dsp):
+    own = _register(vtr_dsp, sender="Петрова", subject="Заявление за отопление", registered_at=_at(2025, 5, 2, 9))
+    _register(vtr_dsp, sender="Георгиев", subject="Жалба", registered_at=_at(2026, 1, 3, 9))
+    other = _register(pvn_dsp, sender="Плевенчанин", subject="Заявление")
+    client = client_for(directorate)
+    html = client.get(reverse("archive:register_list")).content.decode()
+    assert own.number in html and other.number not in html
+    html = client.get(reverse("archive:register_list"), {"q": "отопление"}).content.decode()
+    assert own.number in html and "Георгиев" not in html
+    html = client.get(reverse("archive:register_list"), {"year": 2026}).content.decode()
+    assert "Георгиев" in html and own.number not in html
+    export = client.get(reverse("archive:register_export"), {"year": 2025})
+    text = export.content.decode("utf-8-sig")
+    assert export["Content-Type"].startswith("text/csv")
+    assert own.number in text and "02.05.2025" in text and "Георгиев" not in text and other.number not in text
+    assert client.get(reverse("archive:register_detail", args=[other.pk])).status_code == 404
+
+
+def test_the_settings_page_previews_and_saves_the_format(directorate, vtr_dsp):
+    client = client_for(directorate)
+    url = reverse("archive:register_settings", args=[vtr_dsp.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and "ДСП-VTR04-00001/" in page.content.decode()
+    preview = client.get(url, {"code": "ВТ", "number_format": "{code}/{seq:03d}/{year}"}, headers={"HX-Request": "true"})
+    assert preview.content.decode().strip().startswith("ВТ/001/")
+    bad = client.get(url, {"code": "ВТ", "number_format": "{code}"}, headers={"HX-Request": "true"})
+    assert "{seq}" in bad.content.decode()
+    refused = client.post(url, {"code": "ВТ", "number_format": "{code}-{seq}"})
+    assert refused.status_code == 200 and "number_format" in refused.context["form"].errors
+    saved = client.post(url, {"code": "ВТ", "number_format": "{code}/{seq:03d}/{year}", "drop_folder": ""})
+    assert saved.status_code == 302
+    assert RegisterSettings.objects.get(directorate=vtr_dsp).number_format == "{code}/{seq:03d}/{year}"
+    assert _register(vtr_dsp, registered_at=_at(2026, 2, 2, 10)).number == "ВТ/001/2026"
+
+
+def test_who_reaches_the_register_pages(users, vtr_dsp, pvn_dsp):
+    entry = _register(pvn_dsp)
+    # A municipal expert has no archive; the national expert reads but registers nothing.
+    assert client_for(users["municipal"]).get(reverse("archive:register_list")).status_code == 403
+    assert client_for(users["municipal"]).get(reverse("archive:register_detail", args=[entry.pk])).status_code == 403
+    national = client_for(users["national"])
+    assert national.get(reverse("archive:register_detail", args=[entry.pk])).status_code == 200
+    assert national.get(reverse("archive:register_create")).status_code == 403
+    assert national.get(reverse("archive:register_settings", args=[pvn_dsp.pk])).status_code == 403
+    # The directorate's staff: another directorate's settings are not found.
+    assert client_for(users["directorate"]).get(reverse("archive:register_settings", args=[pvn_dsp.pk])).status_code == 404
+    assert client_for(None).get(reverse("archive:register_list")).status_code == 302
