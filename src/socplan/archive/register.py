@@ -176,9 +176,10 @@ def register_entry_create(
 ) -> RegisterEntry:
     """Register what `directorate` received and give it the next incoming number of the year.
 
-    The counter row stays locked until the caller's outermost transaction commits, so callers
-    should register last-but-not-least and keep the transaction short. ValidationError for an
-    entry that is not complete (no sender, no subject, …); nothing is numbered then.
+    The counter row stays locked until the caller's outermost transaction commits: every other
+    registration in the directorate waits for it, so callers keep that transaction short.
+    ValidationError for an entry that is not complete (no sender, no subject, …); nothing is
+    numbered then.
     """
     registered_at = registered_at or timezone.now()
     day = local_date(registered_at)

@@ -85,6 +85,9 @@ def register_list(request):
     archive_check(request.user)
     form, entries = _entries(request)
     writable = directorates_writable(request.user)
+    chosen = form.cleaned_data.get("directorate") if form.is_bound and form.is_valid() else None
+    # Links to the settings of the user's own directorates (an administrator: of the one chosen).
+    settings_directorates = [chosen] if chosen is not None and writable.filter(pk=chosen.pk).exists() else list(writable[:6])
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "archive/register_list.html", {
@@ -93,7 +96,7 @@ def register_list(request):
         "extra_query": (query.urlencode() + "&") if query else "",
         "export_query": query.urlencode(),
         "can_register": writable.exists(),
-        "settings_directorates": writable,
+        "settings_directorates": settings_directorates if len(settings_directorates) <= 5 else [],
     })
 
 

@@ -215,7 +215,7 @@ def _registration(record: InboxMessage, message: Message, stored: list[str]) -> 
     """The work of step 2, inside its transaction."""
     route = route_for(subject=message.subject, form_data=message.form_data)
     directorate = directorate_for(message)
-    person = person_for(message)
+    person = person_for(message, route=route)
     dossier = services.dossier_for_person(directorate=directorate, **person) if person else None
     team, team_note = team_for(directorate=directorate, route=route)
     subject = message.subject or (route.name if route else "") or "Съобщение през ССЕВ"
@@ -332,10 +332,16 @@ def _register_code(directorate: Organization) -> str:
         return default_code(directorate)
 
 
-def person_for(message: Message) -> dict | None:
-    """The person whose dossier the message belongs to: the form's person, else the sender when
-    the sender's identifier is a personal one (10 digits). Refused for an identifier whose check
-    digit is wrong; None when the message is about no identified person (e.g. from an ЕИК)."""
+# Routes whose sender applies for themself: without a person in the form, the sender's dossier.
+# (Whoever sends a signal or a complaint is not, for that, the directorate's client.)
+APPLICATION_TYPES = ("zayavlenie-deklaratsia",)
+
+
+def person_for(message: Message, *, route: Route | None = None) -> dict | None:
+    """The person whose dossier the message belongs to: the form's person; else the sender, when
+    the message is an application and the sender's identifier is a personal one (10 digits).
+    Refused for an identifier whose check digit is wrong (the form's, or the sender's); None when
+    the message is about no identified person (from an institution's ЕИК, a signal, …)."""
     form = message.form_data
     person = form.get("person") if isinstance(form.get("person"), dict) else {}
     identifier = ""
@@ -347,20 +353,27 @@ def person_for(message: Message) -> dict | None:
         if identifier:
             break
     names = {k: str(person.get(k) or form.get(k) or "").strip() for k in ("first_name", "middle_name", "last_name")}
+    sender = message.sender.identifier
+    if len(sender) == 10 and sender.isdigit() and sender != identifier:
+        _identifier_check(sender)  # a personal identifier that is wrong says the message is corrupt
     if not identifier:
-        sender = message.sender.identifier
-        if not (len(sender) == 10 and sender.isdigit()):
+        applies = route is None or (route.document_type is not None and route.document_type.code in APPLICATION_TYPES)
+        if not (applies and len(sender) == 10 and sender.isdigit()):
             return None
         identifier = sender
         names = {}
-    try:
-        services.identifier_kind(identifier)
-    except ValidationError as error:
-        raise Refused(" ".join(error.messages)) from error
+    _identifier_check(identifier)
     if not (names.get("first_name") and names.get("last_name")):
         parts = message.sender.name.split()
         names = {"first_name": parts[0] if parts else "", "middle_name": " ".join(parts[1:-1]), "last_name": parts[-1] if len(parts) > 1 else ""}
     return {"person_identifier": identifier, **names}
+
+
+def _identifier_check(identifier: str) -> None:
+    try:
+        services.identifier_kind(identifier)
+    except ValidationError as error:
+        raise Refused(" ".join(error.messages)) from error
 
 
 def team_for(*, directorate: Organization, route: Route | None) -> tuple[Body | None, str]:

@@ -389,12 +389,20 @@ def test_a_sender_without_a_personal_identifier_opens_no_dossier(folder, vtr_dsp
     assert "Вашето заявление" in folder.reply_read("msg-1")["body"]
 
 
-def test_the_sender_is_the_person_when_the_form_names_nobody(folder, vtr_dsp, no_processing):
-    _drop(folder, form_data={"municipality": "VTR04"}, subject="Сигнал за дете в риск")
+def test_the_applicant_is_the_person_when_the_form_names_nobody(folder, vtr_dsp, no_processing):
+    _drop(folder, form_data={"municipality": "VTR04"}, subject="Заявление за еднократна помощ")
     robot.poll()
     entry = _state(folder)["record"].register_entry
     assert entry.dossier.person_identifier == EGN
     assert (entry.dossier.first_name, entry.dossier.middle_name, entry.dossier.last_name) == ("Мария", "Иванова", "Петрова")
+
+
+def test_whoever_sends_a_signal_gets_no_dossier(folder, vtr_dsp, no_processing):
+    _drop(folder, form_data={"municipality": "VTR04"}, subject="Сигнал за дете в риск")
+    robot.poll()
+    entry = _state(folder)["record"].register_entry
+    assert entry.dossier is None and entry.sender_identifier == EGN and not Dossier.objects.exists()
+    assert entry.documents.count() == 2
     assert "Вашият сигнал „Сигнал за дете в риск“ е регистриран" in folder.reply_read("msg-1")["body"]
 
 
