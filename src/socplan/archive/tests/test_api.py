@@ -46,12 +46,12 @@ def api(token: str | None = None, **headers) -> Client:
 
 @pytest.fixture
 def doc_type(db):
-    return DocumentType.objects.create(code="zaiavlenie", name="Заявление-декларация", retention_years=10)
+    return DocumentType.objects.create(code="zaiavlenie", name="Заявление-декларация (API)", retention_years=10)
 
 
 @pytest.fixture
 def basis(db):
-    return LegalBasis.objects.create(code="zsp", name="Закон за социалното подпомагане")
+    return LegalBasis.objects.create(code="zsp-api", name="Закон за социалното подпомагане (API)")
 
 
 @pytest.fixture
@@ -83,8 +83,8 @@ def test_a_valid_token_reads_the_persons_documents_with_signed_links(iis, docume
     assert data["person_identifier"] == EGN and data["identifier_kind"] == "egn" and data["count"] == 1
     row = data["results"][0]
     assert row["id"] == document.pk
-    assert row["document_type"] == {"code": "zaiavlenie", "name": "Заявление-декларация"}
-    assert row["legal_basis"]["code"] == "zsp"
+    assert row["document_type"] == {"code": "zaiavlenie", "name": "Заявление-декларация (API)"}
+    assert row["legal_basis"]["code"] == "zsp-api"
     assert row["incoming_number"] == "ДСП-ВТ-00012/05.03.2024" and row["incoming_date"] == "2024-03-05"
     assert row["directorate"]["id"] == document.directorate_id
     assert row["page_count"] == 2 and row["status"] == "ready" and row["sha256"] == document.sha256
