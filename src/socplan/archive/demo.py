@@ -15,6 +15,7 @@ import random
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from socplan.core.validators import EGN_WEIGHTS
 from socplan.organizations.demo import _user, demo_password
@@ -39,7 +40,7 @@ APPLICATIONS = [
     ("zayavlenie-deklaratsia", "ЗАЯВЛЕНИЕ-ДЕКЛАРАЦИЯ", "за отпускане на целева помощ за отопление",
      ["Моля да ми бъде отпусната целева помощ за отопление за отоплителен сезон 2025/2026 г.",
       "Декларирам, че живея сам(а) и доходите ми за предходните шест месеца са под",
-      "диференцирания минимален доход. Прилагам удостоверение за доходи и копие на лична карта."]),
+      "диференцирания минимален доход. Прилагам удостоверение за доходи."]),
     ("zayavlenie-deklaratsia", "ЗАЯВЛЕНИЕ-ДЕКЛАРАЦИЯ", "за месечна помощ за отглеждане на дете",
      ["Моля да ми бъде отпусната месечна помощ за отглеждане на дете до завършване на",
       "средно образование. Детето посещава училище редовно. Прилагам удостоверение",
@@ -103,7 +104,7 @@ def _application_lines(kind, person, egn, number, date, directorate_name) -> lis
 
 
 def seed(*, stdout) -> None:
-    from socplan.archive.models import ApiClient, Document, RegisterSettings
+    from socplan.archive.models import Document, RegisterSettings
 
     vtr = Organization.objects.filter(kind=Kind.DSP, municipality__code="VTR04").first()
     pvn = Organization.objects.filter(kind=Kind.DSP, municipality__code="PVN24").first()
@@ -139,51 +140,55 @@ def _client(agency, stdout) -> None:
 
 def _scans(vtr, stdout) -> None:
     from socplan.archive import services
-    from socplan.archive.models import Document, DocumentType
+    from socplan.archive.models import Document, DocumentType, RegisterEntry
     from socplan.archive.processing import document_process
     from socplan.archive.register import register_entry_create
-    from socplan.archive.models import RegisterEntry
 
     rng = random.Random(2026)
     directorate_name = "Дирекция „Социално подпомагане“ Велико Търново"
     clerk = RoleAssignment.objects.filter(role=Role.DIRECTORATE_EXPERT, organization=vtr).select_related("user").first()
     user = clerk.user if clerk else None
     made = 0
+    # What arrived, in the order it arrived: the register numbers follow the calendar.
+    arrivals = []
     for index, person in enumerate(PEOPLE):
         egn = _egn(person[3], person[4], 10 + index)
         kinds = [APPLICATIONS[index % 2]] + ([APPLICATIONS[2], APPLICATIONS[3]] if index < 2 else [])
-        for kind in kinds:
-            date = datetime.date(2025, 10, 1) + datetime.timedelta(days=rng.randint(0, 50))
-            entry = register_entry_create(
-                directorate=vtr, sender=f"{person[0]} {person[2]}", sender_identifier=egn,
-                subject=f"{kind[1].capitalize()} {kind[2]}", channel=RegisterEntry.Channel.COUNTER, user=user,
-                registered_at=datetime.datetime.combine(date, datetime.time(10, 30), tzinfo=datetime.UTC),
-            )
-            image = _scan(_application_lines(kind, person, egn, entry.number, date, directorate_name), rng)
-            file = ContentFile(image, name=f"{kind[0]}-{index + 1}.png")
-            document = services.document_ingest(
-                directorate=vtr, file=file, source=Document.Source.DEMO, user=user, register_entry=entry
-            ).document
-            document_process(document.pk)
-            document.refresh_from_db()
-            made += 1
-            # The first applicants' documents are confirmed by the clerk; the rest wait for it.
-            if index < 4 and document.status == Document.Status.READY:
-                suggested = (document.suggestions.get("identifiers") or [{}])[0]
-                name = suggested.get("name") or {}
-                services.document_metadata_confirm(document=document, user=user, data={
-                    "document_type": DocumentType.objects.filter(code=kind[0]).first()
-                    or DocumentType.objects.filter(code=(document.suggestions or {}).get("document_type") or "").first(),
-                    "legal_basis": None,
-                    "title": f"{kind[1].capitalize()} {kind[2]}",
-                    "document_date": date,
-                    "incoming_number": entry.number,
-                    "incoming_date": date,
-                    "person_identifier": suggested.get("value") or egn,
-                    "first_name": name.get("first_name") or person[0],
-                    "middle_name": name.get("middle_name") or person[1],
-                    "last_name": name.get("last_name") or person[2],
-                    "id_document_number": "",
-                    "citizenship": "BGR",
-                })
+        for offset, kind in enumerate(kinds):
+            date = datetime.date(2025, 10, 1) + datetime.timedelta(days=rng.randint(0, 20) + 15 * offset)
+            arrivals.append((date, index, person, egn, kind))
+    arrivals.sort(key=lambda a: (a[0], a[1]))
+    for date, index, person, egn, kind in arrivals:
+        entry = register_entry_create(
+            directorate=vtr, sender=f"{person[0]} {person[2]}", sender_identifier=egn,
+            subject=f"{kind[1].capitalize()} {kind[2]}", channel=RegisterEntry.Channel.COUNTER, user=user,
+            registered_at=timezone.make_aware(datetime.datetime.combine(date, datetime.time(9, 30 + index))),
+        )
+        image = _scan(_application_lines(kind, person, egn, entry.number, date, directorate_name), rng)
+        file = ContentFile(image, name=f"{kind[0]}-{index + 1}.png")
+        document = services.document_ingest(
+            directorate=vtr, file=file, source=Document.Source.DEMO, user=user, register_entry=entry
+        ).document
+        document_process(document.pk)
+        document.refresh_from_db()
+        made += 1
+        # The first applicants' documents are confirmed by the clerk; the rest wait for it.
+        if index < 4 and document.status == Document.Status.READY:
+            suggested = (document.suggestions.get("identifiers") or [{}])[0]
+            name = suggested.get("name") or {}
+            services.document_metadata_confirm(document=document, user=user, data={
+                "document_type": DocumentType.objects.filter(code=kind[0]).first()
+                or DocumentType.objects.filter(code=(document.suggestions or {}).get("document_type") or "").first(),
+                "legal_basis": None,
+                "title": f"{kind[1].capitalize()} {kind[2]}",
+                "document_date": date,
+                "incoming_number": entry.number,
+                "incoming_date": date,
+                "person_identifier": suggested.get("value") or egn,
+                "first_name": name.get("first_name") or person[0],
+                "middle_name": name.get("middle_name") or person[1],
+                "last_name": name.get("last_name") or person[2],
+                "id_document_number": "",
+                "citizenship": "BGR",
+            })
     stdout.write(f"Archive: {made} demo scans recognised (Tesseract, Bulgarian).")

@@ -6,6 +6,8 @@ Every page that shows a person's documents writes a row of the personal-data acc
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -136,6 +138,8 @@ def document(request, pk: int):
         "pages": pages,
         "person": _person(document.dossier.person_identifier if document.dossier else ""),
         "pdf_link": _link(request, document, "pdf"),
+        "first_page_link": _link(request, document, "page-1") if pages and document.status == Document.Status.READY else "",
+        "suggested_dates": [datetime.date.fromisoformat(d) for d in suggestions.get("dates", [])[:12]],
     })
 
 
@@ -214,7 +218,7 @@ def page(request, pk: int, number: int):
         "page": page,
         "query": query,
         "text": highlight(page.text, query) if query else page.text,
-        "image_link": _link(request, document, f"page:{page.number}") if page.image else "",
+        "image_link": _link(request, document, f"page-{page.number}") if page.image else "",
         "previous": page.number - 1 if page.number > 1 else None,
         "next": page.number + 1 if page.number < document.page_count else None,
     })
