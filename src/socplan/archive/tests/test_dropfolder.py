@@ -98,7 +98,7 @@ def test_a_file_taken_but_not_moved_is_not_taken_twice(folder):
 
 
 def test_a_folder_of_its_own_and_a_missing_folder(settings, tmp_path, vtr_dsp, agency):
-    own = tmp_path / "sharе"
+    own = tmp_path / "share"
     own.mkdir()
     RegisterSettings.objects.create(directorate=vtr_dsp, code="ДСП-ВТ", drop_folder=str(own))
     RegisterSettings.objects.create(directorate=agency, code="АСП")  # its folder does not exist
