@@ -44,12 +44,14 @@ MAX_QUERY_CHARS = 500
 MAX_TERMS = 32
 
 # PostgreSQL ranks at most this many matching pages, the newest first (highest id), and orders
-# those by relevance. Why: ts_rank has to read (and de-TOAST) each matching page's tsvector, which
-# for a common word ("заявление" on half of 200 000 pages) takes seconds; finding the matches
-# through the GIN index and keeping the newest N by id is cheap (no tsvector is read). So for a
-# query that matches more than N pages, the best of the newest N are shown — in an archive the
-# recent documents are the ones usually looked for, and another word narrows the search. Below N
-# matches the ranking is exact. SQLite (small embedded installations) ranks every match.
+# those by relevance. Why: ts_rank reads every ranked page's tsvector (~2.7 kB), so ranking all
+# the matches of a common word ("заявление" on nearly all of 200 000 pages) takes seconds, while
+# the newest N matches are cheap to find: for a common word PostgreSQL walks the pages newest first
+# and stops after N, for a rarer one it takes the GIN index's matches and sorts their ids. So for a
+# query that matches more than N pages in the caller's scope, the best of its newest N are shown —
+# in an archive the recent documents are the ones usually looked for, and another word narrows
+# the search; below N matches the ranking is exact. SQLite (small embedded installations) ranks
+# every match (FTS5's bm25 is computed inside the index, without reading the rows).
 PG_RANK_CANDIDATES = 2000
 
 # The snippet: about this many characters around the best match.

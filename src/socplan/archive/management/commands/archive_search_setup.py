@@ -71,6 +71,12 @@ class Command(BaseCommand):
                 "ALTER TEXT SEARCH CONFIGURATION socplan_bg ALTER MAPPING FOR word, hword, hword_part "
                 "WITH socplan_bg_hunspell, simple"
             )
+            # As migration 0002 sets it (kept in the row); the rewrite below applies it to old rows.
+            cursor.execute(
+                "SELECT attstorage FROM pg_attribute WHERE attrelid = 'archive_page'::regclass AND attname = 'search'"
+            )
+            if cursor.fetchone()[0] != "m":
+                cursor.execute("ALTER TABLE archive_page ALTER COLUMN search SET STORAGE MAIN")
             cursor.execute("SELECT to_tsvector('socplan_bg', 'заявленията')::text")
             self.stdout.write(
                 f"socplan_bg uses the Bulgarian dictionary: заявленията → {cursor.fetchone()[0]}"
