@@ -115,10 +115,18 @@ def document_process_enqueue(document: Document) -> None:
     transaction.on_commit(lambda: document_process_task.delay(document.pk))
 
 
-def batch_ingest(*, directorate, files, source: str, user=None) -> tuple[Batch, list[Ingested]]:
-    """Take in several files: each good file is stored, each bad one is listed with its reason."""
-    batch = Batch.objects.create(directorate=directorate, source=source, created_by=user, files_total=len(files))
-    results, rejected = [], []
+def too_big_message() -> str:
+    return _("The file is larger than %(mb)s MB.") % {"mb": settings.ARCHIVE_MAX_FILE_BYTES // 2**20}
+
+
+def batch_ingest(*, directorate, files, source: str, user=None, refused=()) -> tuple[Batch, list[Ingested]]:
+    """Take in several files: each good file is stored, each bad one is listed with its reason
+    (also those refused before they arrived: `refused` holds their names and reasons)."""
+    batch = Batch.objects.create(
+        directorate=directorate, source=source, created_by=user, files_total=len(files) + len(refused)
+    )
+    results = []
+    rejected = [{"name": name, "reason": reason} for name, reason in refused]
     for file in files:
         try:
             results.append(document_ingest(directorate=directorate, file=file, source=source, user=user, batch=batch))

@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from socplan.core.forms import add_service_errors
@@ -76,17 +77,29 @@ def home(request):
     })
 
 
-@login_required
+@csrf_exempt
 def upload(request):
+    # The upload handlers can be changed only before the body is read, and the CSRF check reads
+    # it: so the check runs inside, after the size limit is in place.
+    from .uploads import size_limit_install
+
+    size_limit_install(request)
+    return _upload(request)
+
+
+@login_required
+@csrf_protect
+def _upload(request):
     archive_check(request.user)
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
     if not form.fields["directorate"].queryset.exists():
         raise PermissionDenied
     if request.method == "POST" and form.is_valid():
         files = form.cleaned_data["files"]
-        if files:
+        if files or getattr(request, "archive_oversized", None):
             batch, results = services.batch_ingest(
-                directorate=form.cleaned_data["directorate"], files=files, source=Document.Source.UPLOAD, user=request.user
+                directorate=form.cleaned_data["directorate"], files=files, source=Document.Source.UPLOAD, user=request.user,
+                refused=[(name, services.too_big_message()) for name in getattr(request, "archive_oversized", [])],
             )
             new = sum(1 for r in results if r.created)
             messages.success(request, ngettext(

@@ -141,3 +141,22 @@ def test_retention_proposes_approves_and_destroys_only_what_is_not_held(vtr_dsp,
     held.refresh_from_db()
     assert old.status == Document.Status.DESTROYED and not old.original and old.pages.get().text == ""
     assert held.status != Document.Status.DESTROYED and held.original
+
+
+def test_an_oversized_file_is_refused_while_it_uploads_and_the_others_are_kept(vtr_dsp, directorate, as_user, no_processing, settings):
+    settings.ARCHIVE_MAX_FILE_BYTES = 2048
+    big = pdf_file("huge.pdf", body=b"x" * 300_000)
+    response = as_user(directorate).post(reverse("archive:upload"), {"directorate": vtr_dsp.pk, "files": [big, pdf_file("small.pdf")]}, follow=True)
+    assert [d.original_name for d in Document.objects.all()] == ["small.pdf"]
+    batch = Document.objects.get().batch
+    assert batch.files_total == 2 and [r["name"] for r in batch.rejected] == ["huge.pdf"]
+    assert "huge.pdf" in response.content.decode()
+
+
+def test_the_upload_still_needs_the_csrf_token(vtr_dsp, directorate, no_processing):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(directorate)
+    response = client.post(reverse("archive:upload"), {"directorate": vtr_dsp.pk, "files": [pdf_file()]})
+    assert response.status_code == 403 and not Document.objects.exists()
