@@ -372,7 +372,7 @@ def measure(fn, runs: int) -> dict:
     times.sort()
 
     def pct(p):
-        return round(times[min(len(times) - 1, int(round(p / 100 * len(times))) - 1)], 1)
+        return round(times[min(len(times) - 1, round(p / 100 * len(times)) - 1)], 1)
 
     return {"p50": round(statistics.median(times), 1), "p95": pct(95), "p99": pct(99), "max": round(times[-1], 1), "results": len(result)}
 
@@ -398,8 +398,8 @@ def timings(args, log) -> list[dict]:
         count = matches(query)
         for scope, (pages, documents) in scopes.items():
             for call, fn in (
-                ("page_search", lambda: page_search(pages, query, limit=50)),
-                ("document_search", lambda: document_search(documents, query, limit=50)),
+                ("page_search", lambda pages=pages, query=query: page_search(pages, query, limit=50)),
+                ("document_search", lambda documents=documents, query=query: document_search(documents, query, limit=50)),
             ):
                 figures = measure(fn, args.runs)
                 rows.append({"query": label, "text": query, "matches": count, "scope": scope, "call": call, **figures})
