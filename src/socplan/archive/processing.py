@@ -282,6 +282,30 @@ def stale_requeue() -> int:
     return len(ids)
 
 
+def orphans_requeue() -> int:
+    """Queue again, at once, the documents left PROCESSING when the embedded local worker starts.
+
+    The embedded queue has one local worker (`./run demo`, `./run worker`): when it starts, nothing
+    is being processed, so a document marked PROCESSING belongs to a worker that was killed. It
+    goes back to waiting (its attempts kept, so one that kills its worker again and again still
+    fails) instead of waiting STALE_AFTER for stale_requeue. Brokers that re-deliver (Redis,
+    RabbitMQ) do not need this, and with several workers it would be wrong: tasks.py calls it only
+    for the embedded queue.
+    """
+    ids = list(Document.objects.filter(status=Document.Status.PROCESSING).values_list("pk", flat=True)[:REQUEUE_LIMIT])
+    if not ids:
+        return 0
+    Document.objects.filter(pk__in=ids, status=Document.Status.PROCESSING).update(
+        status=Document.Status.RECEIVED, processing_started_at=None
+    )
+    from .services import document_process_enqueue
+
+    for document in Document.objects.filter(pk__in=ids).only("pk"):
+        document_process_enqueue(document)
+    log.warning("Queued %s document(s) again that a stopped worker had left half-processed", len(ids))
+    return len(ids)
+
+
 def _temporary_folders_clean() -> None:
     """Remove the temporary folders that killed jobs left on this machine (nothing cleans them when a
     worker dies); a living job's folder is never that old (see STALE_AFTER)."""

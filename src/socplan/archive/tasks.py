@@ -1,6 +1,8 @@
 """The archive's background jobs. Each is a thin wrapper around a function of its module."""
 
 from celery import shared_task
+from celery.signals import worker_ready
+from django.conf import settings
 
 from .convert import ProcessingRetry
 from .processing import MAX_ATTEMPTS, RETRY_SECONDS
@@ -50,3 +52,12 @@ def retention_review_task() -> None:
     from .retention import review
 
     review()
+
+
+@worker_ready.connect
+def _orphans_requeue(**kwargs) -> None:
+    """The embedded queue forgets a killed worker's job: its successor takes it up when it starts."""
+    if settings.CELERY_BROKER_URL.startswith("filesystem"):
+        from .processing import orphans_requeue
+
+        orphans_requeue()

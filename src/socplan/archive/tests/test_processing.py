@@ -21,6 +21,7 @@ from socplan.archive import convert, ocr, processing, services
 from socplan.archive.models import Document, Page
 
 from . import fixtures_scans as scans
+from .conftest import pdf_file
 
 needs_ocr = pytest.mark.skipif(shutil.which("ocrmypdf") is None, reason="OCRmyPDF is not installed (Debian package ocrmypdf)")
 needs_soffice = pytest.mark.skipif(
@@ -414,3 +415,16 @@ def test_temporary_folders_of_killed_jobs_are_removed(tmp_path, monkeypatch):
     processing.stale_requeue()
 
     assert not old.exists() and recent.exists()
+
+
+def test_a_document_left_processing_goes_back_to_waiting_when_the_local_worker_starts(vtr_dsp, no_processing):
+    from socplan.archive import processing
+    from socplan.archive.tasks import _orphans_requeue
+
+    document = services.document_ingest(directorate=vtr_dsp, file=pdf_file("orphan.pdf"), source=Document.Source.UPLOAD).document
+    Document.objects.filter(pk=document.pk).update(status=Document.Status.PROCESSING, attempts=1, processing_started_at=timezone.now())
+    no_processing.clear()
+    _orphans_requeue()
+    document.refresh_from_db()
+    assert (document.status, document.attempts, no_processing) == (Document.Status.RECEIVED, 1, [document.pk])
+    assert processing.orphans_requeue() == 0
