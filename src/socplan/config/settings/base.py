@@ -196,12 +196,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-if env.str("S3_BUCKET", default=""):
-    # Any S3-compatible object store (MinIO, Ceph, a cloud provider) through django-storages.
-    STORAGES["default"] = {
+
+
+def _s3(bucket: str) -> dict:
+    """Any S3-compatible object store (MinIO, Ceph, a cloud provider) through django-storages."""
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": env.str("S3_BUCKET"),
+            "bucket_name": bucket,
             "endpoint_url": env.str("S3_ENDPOINT_URL", default=None),
             "region_name": env.str("S3_REGION", default=None),
             "access_key": _secret("S3_ACCESS_KEY", default=None),
@@ -211,6 +213,10 @@ if env.str("S3_BUCKET", default=""):
             "file_overwrite": False,
         },
     }
+
+
+if env.str("S3_BUCKET", default=""):
+    STORAGES["default"] = _s3(env.str("S3_BUCKET"))
 # The archive's scans, searchable PDFs and page images: a folder of their own by default, an S3
 # bucket (ARCHIVE_S3_BUCKET, with the S3_* credentials above) by configuration.
 STORAGES["archive"] = {
@@ -218,19 +224,7 @@ STORAGES["archive"] = {
     "OPTIONS": {"location": str(Path(env.str("ARCHIVE_ROOT", default=str(DATA_DIR / "archive"))))},
 }
 if env.str("ARCHIVE_S3_BUCKET", default=""):
-    STORAGES["archive"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": env.str("ARCHIVE_S3_BUCKET"),
-            "endpoint_url": env.str("S3_ENDPOINT_URL", default=None),
-            "region_name": env.str("S3_REGION", default=None),
-            "access_key": _secret("S3_ACCESS_KEY", default=None),
-            "secret_key": _secret("S3_SECRET_KEY", default=None),
-            "default_acl": None,
-            "querystring_auth": True,
-            "file_overwrite": False,
-        },
-    }
+    STORAGES["archive"] = _s3(env.str("ARCHIVE_S3_BUCKET"))
 # Where each directorate's scanner drops files (a folder per register code), watched every minute.
 ARCHIVE_DROP_DIR = Path(env.str("ARCHIVE_DROP_DIR", default=str(DATA_DIR / "scanner")))
 # The folder that stands for secure e-delivery (ССЕВ) until the real service is connected.
