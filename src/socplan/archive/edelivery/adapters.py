@@ -40,6 +40,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.utils.translation import gettext as _
 from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.utils import timezone
@@ -154,7 +155,7 @@ class FolderAdapter(InboxAdapter):
 
     def _check_id(self, message_id: str) -> None:
         if not SAFE_ID.match(message_id or "") or message_id in (".", ".."):
-            raise MalformedMessage(f"Unsafe message id {message_id!r}.")
+            raise MalformedMessage(_("Unsafe message id “%(id)s”.") % {"id": message_id})
 
     def _locate(self, message_id: str) -> Path | None:
         """The message's directory: in inbox/, or in rejected/ (a message tried again by staff)."""
@@ -182,47 +183,47 @@ class FolderAdapter(InboxAdapter):
     def fetch(self, message_id: str) -> Message:
         path = self._locate(message_id)
         if path is None:
-            raise MalformedMessage(f"The message {message_id} is not in the inbox.")
+            raise MalformedMessage(_("The message %(id)s is not in the inbox.") % {"id": message_id})
         message_file = path / MESSAGE_FILE
         if not message_file.is_file():
-            raise MalformedMessage(f"The message has no {MESSAGE_FILE}.")
+            raise MalformedMessage(_("The message has no %(file)s.") % {"file": MESSAGE_FILE})
         try:
             data = json.loads(message_file.read_text(encoding="utf-8"))
         except UnicodeDecodeError as error:
-            raise MalformedMessage(f"{MESSAGE_FILE} is not UTF-8 text: {error}.") from error
+            raise MalformedMessage(_("%(file)s is not UTF-8 text: %(error)s.") % {"file": MESSAGE_FILE, "error": error}) from error
         except json.JSONDecodeError as error:
-            raise MalformedMessage(f"{MESSAGE_FILE} is not valid JSON: {error}.") from error
+            raise MalformedMessage(_("%(file)s is not valid JSON: %(error)s.") % {"file": MESSAGE_FILE, "error": error}) from error
         except OSError as error:
-            raise MalformedMessage(f"{MESSAGE_FILE} cannot be read: {error}.") from error
+            raise MalformedMessage(_("%(file)s cannot be read: %(error)s.") % {"file": MESSAGE_FILE, "error": error}) from error
         return self._parse(message_id, path, data)
 
     def _parse(self, message_id: str, path: Path, data) -> Message:
         if not isinstance(data, dict):
-            raise MalformedMessage(f"{MESSAGE_FILE} does not hold a JSON object.")
+            raise MalformedMessage(_("%(file)s does not hold a JSON object.") % {"file": MESSAGE_FILE})
         sender = data.get("sender")
         if not isinstance(sender, dict):
-            raise MalformedMessage("The message has no sender.")
+            raise MalformedMessage(_("The message has no sender."))
         values = {}
         for key in ("name", "identifier", "address"):
             value = sender.get(key, "")
             if value is None:
                 value = ""
             if not isinstance(value, str | int):
-                raise MalformedMessage(f"The sender's {key} is not text.")
+                raise MalformedMessage(_("The sender's %(field)s is not text.") % {"field": key})
             values[key] = str(value).strip()
         if not values["name"]:
-            raise MalformedMessage("The message has no sender's name.")
+            raise MalformedMessage(_("The message has no sender's name."))
         subject = data.get("subject") or ""
         if not isinstance(subject, str):
-            raise MalformedMessage("The subject is not text.")
+            raise MalformedMessage(_("The subject is not text."))
         form_data = data.get("form_data") or {}
         if not isinstance(form_data, dict):
-            raise MalformedMessage("form_data is not a JSON object.")
+            raise MalformedMessage(_("form_data is not a JSON object."))
         received_at = None
         if data.get("received_at"):
             received_at = parse_datetime(str(data["received_at"])) if isinstance(data["received_at"], str) else None
             if received_at is None:
-                raise MalformedMessage(f"received_at is not a date and time: {data['received_at']!r}.")
+                raise MalformedMessage(_("received_at is not a date and time: “%(value)s”.") % {"value": data["received_at"]})
             if timezone.is_naive(received_at):
                 received_at = timezone.make_aware(received_at)
         else:
@@ -230,12 +231,12 @@ class FolderAdapter(InboxAdapter):
         files = sorted(p for p in path.iterdir() if p.is_file() and p.name not in (MESSAGE_FILE, REASON_FILE))
         listed = data.get("attachments") or []
         if not isinstance(listed, list):
-            raise MalformedMessage("attachments is not a list of file names.")
+            raise MalformedMessage(_("attachments is not a list of file names."))
         present = {p.name for p in files}
         for item in listed:
             name = item.get("name") if isinstance(item, dict) else item
             if not isinstance(name, str) or name not in present:
-                raise MalformedMessage(f"The attachment {name!r} is listed but missing.")
+                raise MalformedMessage(_("The attachment “%(name)s” is listed but missing.") % {"name": name})
         return Message(
             id=message_id,
             received_at=received_at,

@@ -5,6 +5,7 @@ import importlib
 import json
 
 import pytest
+from django.utils import translation
 from django.apps import apps as django_apps
 from django.utils import timezone
 
@@ -25,6 +26,14 @@ from socplan.archive.register import local_date
 from socplan.organizations.models import Body, Organization
 from socplan.organizations.tests.factories import OrganizationFactory
 from socplan.territory.models import Municipality
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The assertions read the messages in English (the interface's default is Bulgarian)."""
+    with translation.override("en"):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
 
@@ -263,6 +264,14 @@ from django.urls import reverse  # noqa: E402
 from socplan.archive.models import Document  # noqa: E402
 from socplan.conftest import client_for  # noqa: E402
 from socplan.core.models import PersonalDataAccess  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The assertions read the messages in English (the interface's default is Bulgarian)."""
+    with translation.override("en"):
+        yield
+
 
 PDF = b"%PDF-1.4\n% counter scan\n%%EOF\n"
 
