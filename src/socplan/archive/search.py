@@ -8,7 +8,7 @@ Two engines behind one API (`page_search`, `document_search`, `highlight`):
   and keeps unknown words (names, numbers) as they are; where the server lacked the dictionary it
   is a copy of `simple` until `manage.py archive_search_setup` is run. Queries are read like
   `websearch_to_tsquery` reads them ("…", OR, -word, never an error) and built from parameters;
-  each word also matches its forms by socplan's stemmer, which Hunspell does not link (word_forms).
+  each word also matches its stem as a prefix, for the forms Hunspell does not link (PG_PREFIX_MIN).
   Highlighting asks socplan_bg for the lexemes of the page's words, so it marks what the index
   matched.
 - SQLite (the embedded default): the FTS5 table `archive_page_fts(body)`, rowid = the page's id,
@@ -24,7 +24,6 @@ condition is added to that query in SQL, so nothing outside it is read.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
@@ -178,31 +177,20 @@ def _is_postgres(alias: str) -> bool:
 
 
 # Debian's Hunspell dictionary does not link every form to its word ("майката", "детето",
-# "центрове" stay words of their own, indexed as written), so on PostgreSQL each query word also
-# matches the forms socplan's stemmer (the one the SQLite index uses) gives the same stem: its stem
-# with one or two endings added, kept when they stem back to it (майка → майката, майки, майките).
-# Exact forms, not a prefix: the planner knows how common each is, and "дет" finds "детето", not
-# "детайл".
-@lru_cache(maxsize=4096)
-def word_forms(word: str) -> tuple[str, ...]:
-    root = stem(word)
-    if not root.isalpha() or len(root) < 2:
-        return ()
-    bases = {root + e for e in ("", "а", "я", "о", "е", "и", "й", "ия", "ие", "ии", "ове", "еве", "ища", "ище")}
-    candidates = bases | {b + a for b in bases for a in ("та", "то", "те", "ът", "ят")}
-    return tuple(sorted(f for f in candidates if stem(f) == root and f != word.lower()))
+# "центрове" stay words of their own), so on PostgreSQL each query word also matches, as a prefix,
+# its stem by socplan's stemmer (the one the SQLite index uses): майка → 'майк':* finds майката,
+# майки, майките. Only stems of at least this many letters are used as prefixes: a shorter one
+# ("дет") would find unrelated words. Ranking puts the exact forms first.
+PG_PREFIX_MIN = 4
 
 
 def _pg_term(item: _Item) -> tuple[str, list]:
     if len(item.words) > 1:
         return f"phraseto_tsquery('{PG_CONFIG}', %s)", [item.raw or " ".join(item.words)]
     word = item.words[0]
-    forms = word_forms(word)
-    if forms:
-        return (
-            f"(plainto_tsquery('{PG_CONFIG}', %s) || to_tsquery('simple', %s))",
-            [word, " | ".join(f"'{f}'" for f in forms)],
-        )
+    root = stem(word)
+    if len(root) >= PG_PREFIX_MIN and root.isalpha():
+        return f"(plainto_tsquery('{PG_CONFIG}', %s) || to_tsquery('simple', %s))", [word, f"'{root}':*"]
     return f"plainto_tsquery('{PG_CONFIG}', %s)", [word]
 
 
@@ -370,9 +358,9 @@ def _matching_words(texts: list[str], parsed: _Query, *, alias: str) -> set[str]
             [" ".join(parsed.positive_words), sorted(candidates)],
         )
         matching = {row[0] for row in cursor.fetchall()}
-    # And the forms found through the stemmer (see word_forms).
-    forms = {f for w in parsed.positive_words for f in word_forms(w)}
-    return matching | (candidates & forms)
+    # And the forms the stem prefix found (see PG_PREFIX_MIN).
+    roots = tuple(r for r in {stem(w) for w in parsed.positive_words} if len(r) >= PG_PREFIX_MIN and r.isalpha())
+    return matching | {w for w in candidates if roots and w.startswith(roots)}
 
 
 def _marks(text: str, matching: set[str]) -> list[tuple[int, int]]:
