@@ -6,9 +6,8 @@ Two engines behind one API (`page_search`, `document_search`, `highlight`):
   `to_tsvector('socplan_bg', text)` with a GIN index. The text search configuration `socplan_bg`
   reduces Bulgarian words to their dictionary form with Debian's Hunspell dictionary (hunspell-bg)
   and keeps unknown words (names, numbers) as they are; where the server lacked the dictionary it
-  is a copy of `simple` until `manage.py archive_search_setup` is run. Queries are read like
-  `websearch_to_tsquery` reads them ("…", OR, -word, never an error) and built from parameters;
-  each word also matches its stem as a prefix, for the forms Hunspell does not link (PG_PREFIX_MIN).
+  is a copy of `simple` until `manage.py archive_search_setup` is run. Queries go through
+  `websearch_to_tsquery`, which accepts anything a user types ("…", OR, -word) without errors.
   Highlighting asks socplan_bg for the lexemes of the page's words, so it marks what the index
   matched.
 - SQLite (the embedded default): the FTS5 table `archive_page_fts(body)`, rowid = the page's id,
@@ -104,8 +103,6 @@ class _Item:
     negated: bool = False
     # Joined to the previous item by OR instead of AND.
     or_previous: bool = False
-    # As typed: a phrase, or one token such as a date (12.03.2024), which PostgreSQL parses whole.
-    raw: str = ""
 
 
 @dataclass
@@ -134,7 +131,7 @@ def _parse(query: str) -> _Query:
         found = WORD.findall(raw)
         if not found:
             continue
-        parsed.items.append(_Item(words=found, negated=negated, or_previous=pending_or and not negated, raw=raw))
+        parsed.items.append(_Item(words=found, negated=negated, or_previous=pending_or and not negated))
         pending_or = False
         if len(parsed.items) >= MAX_TERMS:
             break
@@ -176,46 +173,8 @@ def _is_postgres(alias: str) -> bool:
     return connections[alias].vendor == "postgresql"
 
 
-# Debian's Hunspell dictionary does not link every form to its word ("майката", "детето",
-# "центрове" stay words of their own), so on PostgreSQL each query word also matches, as a prefix,
-# its stem by socplan's stemmer (the one the SQLite index uses): майка → 'майк':* finds майката,
-# майки, майките. Only stems of at least this many letters are used as prefixes: a shorter one
-# ("дет") would find unrelated words. Ranking puts the exact forms first.
-PG_PREFIX_MIN = 4
-
-
-def _pg_term(item: _Item) -> tuple[str, list]:
-    if len(item.words) > 1:
-        return f"phraseto_tsquery('{PG_CONFIG}', %s)", [item.raw or " ".join(item.words)]
-    word = item.words[0]
-    root = stem(word)
-    if len(root) >= PG_PREFIX_MIN and root.isalpha():
-        return f"(plainto_tsquery('{PG_CONFIG}', %s) || to_tsquery('simple', %s))", [word, f"'{root}':*"]
-    return f"plainto_tsquery('{PG_CONFIG}', %s)", [word]
-
-
-def _pg_tsquery(parsed: _Query) -> tuple[str, list]:
-    """The tsquery of a parsed query, as SQL with its parameters: words (with their stems as
-    prefixes), phrases, OR and NOT — the reading websearch_to_tsquery would give, built from
-    parameters so no user text is tsquery syntax."""
-    groups: list[list[tuple[str, list]]] = []
-    negated: list[tuple[str, list]] = []
-    for item in parsed.items:
-        term = _pg_term(item)
-        if item.negated:
-            negated.append(term)
-        elif item.or_previous and groups:
-            groups[-1].append(term)
-        else:
-            groups.append([term])
-    parts, params = [], []
-    for group in groups:
-        parts.append("(" + " || ".join(sql for sql, _p in group) + ")")
-        params += [p for _sql, group_params in group for p in group_params]
-    for sql, term_params in negated:
-        parts.append(f"!!({sql})")
-        params += term_params
-    return "(" + " && ".join(parts) + ")", params
+def _tsquery_sql() -> str:
+    return f"websearch_to_tsquery('{PG_CONFIG}', %s)"
 
 
 def _ranked(
@@ -225,9 +184,8 @@ def _ranked(
     alias = pages_qs.db
     connection = connections[alias]
     if _is_postgres(alias):
-        tsquery, tsquery_params = _pg_tsquery(parsed)
         matching = pages_qs.filter(
-            RawSQL(f'"archive_page"."search" @@ {tsquery}', tsquery_params, output_field=BooleanField())
+            RawSQL(f'"archive_page"."search" @@ {_tsquery_sql()}', [parsed.text], output_field=BooleanField())
         )
         try:
             scoped_sql, scoped_params = (
@@ -238,11 +196,11 @@ def _ranked(
         # ts_rank's normalisation 1 divides by 1 + log(length), so a long page does not win only by
         # being long.
         sql = (
-            f"SELECT p.id, p.document_id, p.number, ts_rank(p.search, {tsquery}, 1) AS rank "
+            f"SELECT p.id, p.document_id, p.number, ts_rank(p.search, {_tsquery_sql()}, 1) AS rank "
             f"FROM ({scoped_sql}) AS c (id) JOIN archive_page p ON p.id = c.id "
             "ORDER BY rank DESC, p.id DESC LIMIT %s"
         )
-        params = [*tsquery_params, *scoped_params, limit]
+        params = [parsed.text, *scoped_params, limit]
     else:
         expression = _fts5_expression(parsed)
         if expression is None:
@@ -357,10 +315,7 @@ def _matching_words(texts: list[str], parsed: _Query, *, alias: str) -> set[str]
             f"WHERE tsvector_to_array(to_tsvector('{PG_CONFIG}', u.w)) && q.lexemes",
             [" ".join(parsed.positive_words), sorted(candidates)],
         )
-        matching = {row[0] for row in cursor.fetchall()}
-    # And the forms the stem prefix found (see PG_PREFIX_MIN).
-    roots = tuple(r for r in {stem(w) for w in parsed.positive_words} if len(r) >= PG_PREFIX_MIN and r.isalpha())
-    return matching | {w for w in candidates if roots and w.startswith(roots)}
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _marks(text: str, matching: set[str]) -> list[tuple[int, int]]:
