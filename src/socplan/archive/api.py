@@ -423,7 +423,14 @@ class DocumentIngestApi(ArchiveApi):
         tags=["archive"],
     )
     def post(self, request):
-        serializer = ArchiveDocumentIngestInputSerializer(data=request.data)
+        # A file over the limit is dropped while it arrives (uploads.py), not after it filled the disk.
+        from .uploads import size_limit_install
+
+        size_limit_install(request._request)
+        data = request.data
+        if getattr(request._request, "archive_oversized", None):
+            raise DjangoValidationError({"file": services.too_big_message()})
+        serializer = ArchiveDocumentIngestInputSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         directorate = data["directorate"]

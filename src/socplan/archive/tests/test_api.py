@@ -372,6 +372,15 @@ def test_a_file_the_archive_does_not_take_is_a_400(no_processing, sender, vtr_ds
     assert not Dossier.objects.exists()
 
 
+def test_a_file_over_the_limit_is_dropped_while_it_arrives(no_processing, sender, vtr_dsp, doc_type, settings):
+    settings.ARCHIVE_MAX_FILE_BYTES = 2048
+    big = upload("huge.pdf", b"%PDF-1.4\n" + b"x" * 300_000)
+    response = api(sender[1]).post(INGEST_URL, _form(vtr_dsp, doc_type, file=big), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "larger than 0 MB" in response.json()["errors"]["file"][0]
+    assert not Document.objects.exists()
+
+
 def test_without_the_ingest_scope_sending_is_refused(no_processing, iis, vtr_dsp, doc_type):
     response = api(iis[1]).post(INGEST_URL, _form(vtr_dsp, doc_type), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 403
