@@ -223,6 +223,8 @@ def pages_copy_postgres(db: str, documents: list[tuple[int, int]], log) -> None:
     """COPY the pages on two connections, each generating the text of half of the documents."""
     import psycopg
 
+    from socplan.archive.stemming import stem_text
+
     url = db.replace("pgsql://", "postgresql://")
     errors = []
 
@@ -230,10 +232,12 @@ def pages_copy_postgres(db: str, documents: list[tuple[int, int]], log) -> None:
         maker = TextMaker(SEED + part)
         try:
             with psycopg.connect(url) as conn, conn.cursor() as cursor:
-                with cursor.copy("COPY archive_page (document_id, number, text, image, width, height) FROM STDIN") as copy:
+                # With each page's stems, as search.index_document writes them (migration 0004).
+                with cursor.copy("COPY archive_page (document_id, number, text, image, width, height, stems) FROM STDIN") as copy:
                     for document_id, n in documents[part::2]:
                         for number in range(1, n + 1):
-                            copy.write_row((document_id, number, maker.page(), "", 2480, 3508))
+                            text = maker.page()
+                            copy.write_row((document_id, number, text, "", 2480, 3508, stem_text(text)))
         except Exception as error:  # reported after the join
             errors.append(error)
 

@@ -103,6 +103,8 @@ class _Item:
     negated: bool = False
     # Joined to the previous item by OR instead of AND.
     or_previous: bool = False
+    # As typed: a phrase, or one token such as a date (12.03.2024), which PostgreSQL parses whole.
+    raw: str = ""
 
 
 @dataclass
@@ -131,7 +133,7 @@ def _parse(query: str) -> _Query:
         found = WORD.findall(raw)
         if not found:
             continue
-        parsed.items.append(_Item(words=found, negated=negated, or_previous=pending_or and not negated))
+        parsed.items.append(_Item(words=found, negated=negated, or_previous=pending_or and not negated, raw=raw))
         pending_or = False
         if len(parsed.items) >= MAX_TERMS:
             break
@@ -173,8 +175,36 @@ def _is_postgres(alias: str) -> bool:
     return connections[alias].vendor == "postgresql"
 
 
-def _tsquery_sql() -> str:
-    return f"websearch_to_tsquery('{PG_CONFIG}', %s)"
+def _pg_term(item: _Item) -> tuple[str, list]:
+    """One word: its dictionary form (Hunspell) or its stem, which the page's `stems` carry (see
+    index_document); a phrase or a token such as a date: as PostgreSQL parses it."""
+    if len(item.words) > 1:
+        return f"phraseto_tsquery('{PG_CONFIG}', %s)", [item.raw or " ".join(item.words)]
+    word = item.words[0]
+    return f"(plainto_tsquery('{PG_CONFIG}', %s) || to_tsquery('simple', %s))", [word, f"'{stem(word)}'"]
+
+
+def _pg_tsquery(parsed: _Query) -> tuple[str, list]:
+    """The tsquery of a parsed query as SQL with its parameters — words, phrases, OR and NOT, read
+    as websearch_to_tsquery reads them, but built from parameters (no user text is tsquery syntax)."""
+    groups: list[list[tuple[str, list]]] = []
+    negated: list[tuple[str, list]] = []
+    for item in parsed.items:
+        term = _pg_term(item)
+        if item.negated:
+            negated.append(term)
+        elif item.or_previous and groups:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+    parts, params = [], []
+    for group in groups:
+        parts.append("(" + " || ".join(sql for sql, _p in group) + ")")
+        params += [p for _sql, group_params in group for p in group_params]
+    for sql, term_params in negated:
+        parts.append(f"!!({sql})")
+        params += term_params
+    return "(" + " && ".join(parts) + ")", params
 
 
 def _ranked(
@@ -184,8 +214,9 @@ def _ranked(
     alias = pages_qs.db
     connection = connections[alias]
     if _is_postgres(alias):
+        tsquery, tsquery_params = _pg_tsquery(parsed)
         matching = pages_qs.filter(
-            RawSQL(f'"archive_page"."search" @@ {_tsquery_sql()}', [parsed.text], output_field=BooleanField())
+            RawSQL(f'"archive_page"."search" @@ {tsquery}', tsquery_params, output_field=BooleanField())
         )
         try:
             scoped_sql, scoped_params = (
@@ -196,11 +227,11 @@ def _ranked(
         # ts_rank's normalisation 1 divides by 1 + log(length), so a long page does not win only by
         # being long.
         sql = (
-            f"SELECT p.id, p.document_id, p.number, ts_rank(p.search, {_tsquery_sql()}, 1) AS rank "
+            f"SELECT p.id, p.document_id, p.number, ts_rank(p.search, {tsquery}, 1) AS rank "
             f"FROM ({scoped_sql}) AS c (id) JOIN archive_page p ON p.id = c.id "
             "ORDER BY rank DESC, p.id DESC LIMIT %s"
         )
-        params = [parsed.text, *scoped_params, limit]
+        params = [*tsquery_params, *scoped_params, limit]
     else:
         expression = _fts5_expression(parsed)
         if expression is None:
@@ -315,7 +346,10 @@ def _matching_words(texts: list[str], parsed: _Query, *, alias: str) -> set[str]
             f"WHERE tsvector_to_array(to_tsvector('{PG_CONFIG}', u.w)) && q.lexemes",
             [" ".join(parsed.positive_words), sorted(candidates)],
         )
-        return {row[0] for row in cursor.fetchall()}
+        matching = {row[0] for row in cursor.fetchall()}
+    # And the forms with the same stem, which the page's stems matched (see index_document).
+    stems = {stem(w) for w in parsed.positive_words}
+    return matching | {w for w in candidates if stem(w) in stems}
 
 
 def _marks(text: str, matching: set[str]) -> list[tuple[int, int]]:
@@ -407,21 +441,39 @@ def index_pages(page_ids_and_texts, *, using: str = "default") -> int:
     return len(rows)
 
 
+def stems_write(page_ids_and_texts, *, using: str = "default") -> int:
+    """PostgreSQL: write the pages' `stems` (a column of migration 0004, not a model field), which
+    the generated `search` column adds to the Hunspell lexemes: Debian's dictionary does not link
+    every form ("майката" to "майка"), socplan's stemmer does."""
+    rows = [(stem_text(text), pk) for pk, text in page_ids_and_texts]
+    if rows:
+        with connections[using].cursor() as cursor:
+            cursor.executemany("UPDATE archive_page SET stems = %s WHERE id = %s", rows)
+    return len(rows)
+
+
 def index_document(document: Document) -> None:
-    """Make the document's pages searchable as they are now (SQLite; nothing to do on PostgreSQL,
-    where the generated column follows the text). Call it in the transaction that writes the pages."""
+    """Make the document's pages searchable as they are now: their stems on PostgreSQL (the
+    generated column follows), their FTS5 rows on SQLite. Call it in the transaction that writes
+    the pages."""
     using = document._state.db or "default"
     if not _uses_fts5(using):
+        if _is_postgres(using):
+            stems_write(Page.objects.using(using).filter(document=document).values_list("pk", "text"), using=using)
         return
     unindex_document(document)
     index_pages(Page.objects.using(using).filter(document=document).values_list("pk", "text"), using=using)
 
 
 def unindex_document(document: Document) -> None:
-    """Take the document's pages out of the search (SQLite), e.g. when a destruction act removes
-    their text. Deleted pages leave the index by themselves (a trigger)."""
+    """Take the document's pages out of the search, e.g. when a destruction act removes their text
+    (on PostgreSQL the stems; the text's lexemes go with the text). Deleted pages leave the index by
+    themselves (a trigger on SQLite, the row on PostgreSQL)."""
     using = document._state.db or "default"
     if not _uses_fts5(using):
+        if _is_postgres(using):
+            with connections[using].cursor() as cursor:
+                cursor.execute("UPDATE archive_page SET stems = '' WHERE document_id = %s", [document.pk])
         return
     with connections[using].cursor() as cursor:
         cursor.execute(

@@ -139,6 +139,12 @@ def test_a_word_finds_its_other_forms(archive):
     assert [h.page.document.original_name for h in page_search(Page.objects.all(), "помощи")] == ["order.pdf"]
 
 
+def test_forms_the_dictionary_does_not_link_are_found_too(archive):
+    # Hunspell's Bulgarian dictionary keeps "майката" a word of its own; its stem finds it anyway.
+    assert [h.page.document.original_name for h in page_search(Page.objects.all(), "майка")] == ["report.pdf"]
+    assert "<mark>майката</mark>" in highlight(archive["report"].pages.get().text, "майка")
+
+
 def test_surnames_and_numbers_are_found(archive):
     assert [h.page.document.original_name for h in page_search(Page.objects.all(), "Петрова")] == [
         "request.pdf"
