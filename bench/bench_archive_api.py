@@ -84,14 +84,9 @@ def configure(args, data_dir: Path) -> dict:
 
 def egn(i: int) -> str:
     """The i-th of distinct valid ЕГН: a birth date from 1930 on and a serial per 30 000 dates."""
-    from socplan.core.validators import EGN_WEIGHTS
+    from socplan.core.validators import egn_compose
 
-    born = datetime.date(1930, 1, 1) + datetime.timedelta(days=i % 30000)
-    serial = i // 30000
-    month = born.month + (40 if born.year >= 2000 else 0)
-    digits = f"{born.year % 100:02d}{month:02d}{born.day:02d}{serial:03d}"
-    check = sum(int(d) * w for d, w in zip(digits, EGN_WEIGHTS, strict=True)) % 11
-    return digits + str(0 if check == 10 else check)
+    return egn_compose(datetime.date(1930, 1, 1) + datetime.timedelta(days=i % 30000), i // 30000)
 
 
 def _copy(model, rows, fixed: dict) -> int:
@@ -118,7 +113,8 @@ def _copy(model, rows, fixed: dict) -> int:
     defaults.update(fixed)
     columns = [f.column for f in fields]
     json_columns = {f.column for f in fields if isinstance(f, models.JSONField)}
-    sql = f'COPY "{model._meta.db_table}" ({", ".join(f'"{c}"' for c in columns)}) FROM STDIN'
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    sql = f'COPY "{model._meta.db_table}" ({quoted}) FROM STDIN'
     n = 0
     with connection.cursor() as cursor, cursor.copy(sql) as copy:
         for row in rows:

@@ -40,8 +40,6 @@ from rest_framework.views import APIView
 
 from socplan.core.api import ErrorSerializer
 from socplan.core.models import PersonalDataAccess
-from socplan.core.services import personal_data_read_log
-from socplan.core.validators import egn_birth_date, egn_sex
 from socplan.organizations.models import Organization
 
 from . import links, services
@@ -89,17 +87,14 @@ class ArchivePersonOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.DateField(allow_null=True, help_text="From the ЕГН; as recorded for a ЛНЧ."))
     def get_birth_date(self, dossier):
-        if dossier.identifier_kind == IdentifierKind.EGN:
-            born = egn_birth_date(dossier.person_identifier)
-            if born is not None:
-                return born.isoformat()
-        return dossier.birth_date.isoformat() if dossier.birth_date else None
+        born = services.egn_facts(dossier.person_identifier)[0] if dossier.identifier_kind == IdentifierKind.EGN else None
+        born = born or dossier.birth_date
+        return born.isoformat() if born else None
 
     @extend_schema_field(serializers.ChoiceField(choices=["m", "f"], allow_null=True, help_text="m or f; from the ЕГН."))
     def get_sex(self, dossier):
-        if dossier.identifier_kind == IdentifierKind.EGN and dossier.person_identifier.isdigit():
-            return "f" if egn_sex(dossier.person_identifier) == "female" else "m"
-        return dossier.sex or None
+        sex = services.egn_facts(dossier.person_identifier)[1] if dossier.identifier_kind == IdentifierKind.EGN else ""
+        return sex or dossier.sex or None
 
 
 class ArchiveLinkOutputSerializer(serializers.Serializer):
@@ -241,11 +236,9 @@ class ArchiveApi(APIView):
         return qs.filter(Q(directorate_id__in=mine.values("organization_id")) | ~Exists(mine))
 
     def log(self, request, *, person_identifier: str, identifier_kind: str, object_type: str, object_id="") -> None:
-        client = request_client(request)
-        personal_data_read_log(
+        services.person_read_log(
             request=request,
-            user=None if client is not None else request.user,
-            client=client.name if client is not None else "",
+            client=request_client(request),
             channel=PersonalDataAccess.Channel.API,
             person_identifier=person_identifier,
             identifier_kind=identifier_kind or PersonalDataAccess.IdentifierKind.OTHER,

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from socplan.core.validators import EGN_WEIGHTS
+from socplan.core.validators import egn_compose
 from socplan.organizations.demo import _user, demo_password
 from socplan.organizations.models import Organization, RoleAssignment
 
@@ -57,10 +57,7 @@ APPLICATIONS = [
 
 
 def _egn(birth: datetime.date, female: bool, serial: int) -> str:
-    month = birth.month + (40 if birth.year >= 2000 else 0)
-    base = f"{birth.year % 100:02d}{month:02d}{birth.day:02d}{serial:02d}{(1 if female else 0) + 2 * (serial % 5)}"
-    check = sum(int(d) * w for d, w in zip(base, EGN_WEIGHTS, strict=True)) % 11
-    return base + str(0 if check == 10 else check)
+    return egn_compose(birth, 10 * serial + (1 if female else 0) + 2 * (serial % 5))
 
 
 def _scan(lines: list[tuple[str, int, bool]], rng: random.Random) -> bytes:

@@ -27,11 +27,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from socplan.core.http import attachment_header
-from socplan.core.models import PersonalDataAccess
-from socplan.core.services import personal_data_read_log
 
 from .access import archive_visible
 from .models import ApiClient, Document, Page
+from .services import dossier_read_log
 
 SALT = "socplan.archive.file-link"
 PDF = "pdf"
@@ -177,17 +176,7 @@ def file_serve(request, token: str):
         handle = fieldfile.storage.open(fieldfile.name, "rb")
     except (FileNotFoundError, OSError):
         raise Http404 from None
-    dossier = document.dossier
-    personal_data_read_log(
-        request=request,
-        user=user,
-        person_identifier=dossier.person_identifier if dossier else "",
-        identifier_kind=dossier.identifier_kind if dossier else PersonalDataAccess.IdentifierKind.OTHER,
-        object_type=object_type,
-        object_id=object_id,
-        channel=PersonalDataAccess.Channel.API if client else PersonalDataAccess.Channel.WEB,
-        client=client.name if client else "",
-    )
+    dossier_read_log(request=request, dossier=document.dossier, object_type=object_type, object_id=object_id, client=client)
     response = FileResponse(handle, content_type=_content_type(fieldfile.name, what, document))
     name, fallback = _download_name(document, what, fieldfile.name)
     disposition = attachment_header(name, fallback)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from socplan.core.validators import egn_birth_date, egn_is_valid, egn_sex, lnch_is_valid
+from socplan.core.validators import egn_is_valid, lnch_is_valid
+
+from .services import egn_facts
 
 # Ten digits, possibly split by OCR into groups ("750102 0018").
 _IDENTIFIER = re.compile(r"(?<!\d)(\d(?:[ \u00a0]?\d){9})(?!\d)")
@@ -47,12 +49,12 @@ def identifiers_find(text: str) -> list[dict]:
             continue
         labelled = bool(_LABEL.search(text[max(0, match.start() - 12) : match.start()]))
         if egn_is_valid(value):
-            birth = egn_birth_date(value)
+            birth, sex = egn_facts(value)
             found[value] = {
                 "value": value,
                 "kind": "egn",
                 "birth_date": birth.isoformat() if birth else None,
-                "sex": "f" if egn_sex(value) == "female" else "m",
+                "sex": sex,
                 "labelled": labelled,
                 "position": match.start(),
             }

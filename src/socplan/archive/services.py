@@ -144,8 +144,8 @@ def refused_message(name: str, reason: str) -> str:
     return _("%(name)s: %(reason)s") % {"name": name, "reason": reason}
 
 
-def identifier_kind(identifier: str) -> str:
-    """"egn" or "lnch" for a valid identifier; ValidationError (in the user's language) otherwise."""
+def identifier_kind_of(identifier: str) -> str | None:
+    """"egn" or "lnch" for a valid identifier, None for anything else (an ЕИК, a typo, nothing)."""
     from socplan.core.validators import egn_is_valid, lnch_is_valid
 
     from .models import IdentifierKind
@@ -155,17 +155,65 @@ def identifier_kind(identifier: str) -> str:
         return IdentifierKind.EGN
     if lnch_is_valid(identifier):
         return IdentifierKind.LNCH
-    raise ValidationError(
-        {"person_identifier": _("“%(value)s” is not a valid ЕГН or ЛНЧ (check the digits).") % {"value": identifier}}
+    return None
+
+
+def identifier_kind(identifier: str) -> str:
+    """"egn" or "lnch" for a valid identifier; ValidationError (in the user's language) otherwise."""
+    kind = identifier_kind_of(identifier)
+    if kind is None:
+        raise ValidationError(
+            {"person_identifier": _("“%(value)s” is not a valid ЕГН or ЛНЧ (check the digits).") % {"value": (identifier or "").strip()}}
+        )
+    return kind
+
+
+def egn_facts(identifier: str) -> tuple:
+    """(birth date, "m" or "f") that a valid ЕГН says of its holder; (None, "") for anything else."""
+    from socplan.core.validators import egn_birth_date, egn_is_valid, egn_sex
+
+    if not identifier or not egn_is_valid(identifier):
+        return None, ""
+    return egn_birth_date(identifier), "f" if egn_sex(identifier) == "female" else "m"
+
+
+def person_read_log(*, request, person_identifier: str, object_type: str, object_id="", identifier_kind: str = "",
+                    client=None, channel: str = "", purpose: str = ""):
+    """Write that the signed-in user, or the system `client`, read this person's data. The kind is
+    worked out from the identifier when not given ("other" for none or an invalid one)."""
+    from socplan.core.models import PersonalDataAccess
+    from socplan.core.services import personal_data_read_log
+
+    return personal_data_read_log(
+        request=request,
+        user=None if client is not None else request.user,
+        client=client.name if client is not None else "",
+        channel=channel or (PersonalDataAccess.Channel.API if client is not None else PersonalDataAccess.Channel.WEB),
+        person_identifier=person_identifier,
+        identifier_kind=identifier_kind or identifier_kind_of(person_identifier) or PersonalDataAccess.IdentifierKind.OTHER,
+        object_type=object_type,
+        object_id=object_id,
+        purpose=purpose,
+    )
+
+
+def dossier_read_log(*, request, dossier, object_type: str, object_id="", client=None, channel: str = ""):
+    """person_read_log for something of `dossier` (an unfiled document: no person)."""
+    return person_read_log(
+        request=request,
+        person_identifier=dossier.person_identifier if dossier is not None else "",
+        identifier_kind=dossier.identifier_kind if dossier is not None else "",
+        object_type=object_type,
+        object_id=object_id,
+        client=client,
+        channel=channel,
     )
 
 
 def dossier_for_person(*, directorate, person_identifier: str, first_name: str = "", middle_name: str = "", last_name: str = "", **details):
     """The person's dossier in `directorate`, opened if it does not exist yet (names are filled in
     where the dossier has none). The identifier must be a valid ЕГН or ЛНЧ."""
-    from socplan.core.validators import egn_birth_date, egn_sex
-
-    from .models import Dossier, IdentifierKind
+    from .models import Dossier
 
     person_identifier = (person_identifier or "").strip()
     kind = identifier_kind(person_identifier)
@@ -176,9 +224,10 @@ def dossier_for_person(*, directorate, person_identifier: str, first_name: str =
         "last_name": last_name.strip(),
         **details,
     }
-    if kind == IdentifierKind.EGN:
-        defaults.setdefault("birth_date", egn_birth_date(person_identifier))
-        defaults.setdefault("sex", "f" if egn_sex(person_identifier) == "female" else "m")
+    born, sex = egn_facts(person_identifier)
+    if sex:
+        defaults.setdefault("birth_date", born)
+        defaults.setdefault("sex", sex)
     with transaction.atomic():
         dossier, created = Dossier.objects.select_for_update().get_or_create(
             directorate=directorate, person_identifier=person_identifier, defaults=defaults

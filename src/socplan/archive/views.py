@@ -19,10 +19,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from socplan.core.forms import add_service_errors
-from socplan.core.models import PersonalDataAccess
 from socplan.core.scoping import can_edit
-from socplan.core.services import personal_data_read_log
-from socplan.core.validators import egn_birth_date, egn_sex
 
 from . import mrz, selectors, services
 from .access import archive_check, directorates_writable, is_auditor
@@ -33,25 +30,16 @@ PAGE_SIZE = 25
 
 
 def _read_logged(request, dossier: Dossier | None, what: str, object_id) -> None:
-    if dossier is None:
-        return
-    personal_data_read_log(
-        request=request,
-        user=request.user,
-        person_identifier=dossier.person_identifier,
-        identifier_kind=dossier.identifier_kind if dossier.identifier_kind in PersonalDataAccess.IdentifierKind.values else "other",
-        object_type=what,
-        object_id=object_id,
-    )
+    if dossier is not None:
+        services.dossier_read_log(request=request, dossier=dossier, object_type=what, object_id=object_id)
 
 
 def _person(identifier: str) -> dict:
     """What the ЕГН says of its holder (birth date and sex), for the pages."""
-    from socplan.core.validators import egn_is_valid
-
-    if not identifier or not egn_is_valid(identifier):
+    born, sex = services.egn_facts(identifier)
+    if not sex:
         return {}
-    return {"birth_date": egn_birth_date(identifier), "sex": _("female") if egn_sex(identifier) == "female" else _("male")}
+    return {"birth_date": born, "sex": _("female") if sex == "f" else _("male")}
 
 
 @login_required
@@ -63,10 +51,10 @@ def home(request):
         found = selectors.archive_find(user=request.user, **form.cleaned_data)
         if form.cleaned_data["identifier"]:
             # Looking a person up by identifier is a read of their data, whatever it finds.
-            kind = IdentifierKind.LNCH if found.dossiers and found.dossiers[0].identifier_kind == IdentifierKind.LNCH else IdentifierKind.EGN
-            personal_data_read_log(
-                request=request, user=request.user, person_identifier=form.cleaned_data["identifier"],
-                identifier_kind=kind, object_type="archive.search", purpose=_("search by identifier"),
+            services.person_read_log(
+                request=request, person_identifier=form.cleaned_data["identifier"], object_type="archive.search",
+                identifier_kind=found.dossiers[0].identifier_kind if found.dossiers else IdentifierKind.EGN,
+                purpose=_("search by identifier"),
             )
     return render(request, "archive/home.html", {
         "form": form,

@@ -23,12 +23,9 @@ from django.views.decorators.http import require_POST
 
 from socplan.core.exceptions import ApplicationError
 from socplan.core.forms import add_service_errors
-from socplan.core.models import PersonalDataAccess
 from socplan.core.scoping import can_edit
-from socplan.core.services import personal_data_read_log
-from socplan.core.validators import egn_is_valid, lnch_is_valid
 
-from . import register
+from . import register, services
 from .access import archive_check, archive_visible, directorates_readable, directorates_writable
 from .forms_register import InboxFilterForm, RegisterEntryForm, RegisterFilterForm, RegisterSettingsForm
 from .models import InboxMessage, RegisterEntry, RegisterSettings
@@ -37,21 +34,12 @@ PAGE_SIZE = 50
 EXPORT_LIMIT = 10_000
 
 
-def _identifier_kind(identifier: str) -> str | None:
-    """The kind of a personal identifier (for the access log), or None for an ЕИК or nothing."""
-    if egn_is_valid(identifier):
-        return PersonalDataAccess.IdentifierKind.EGN
-    if lnch_is_valid(identifier):
-        return PersonalDataAccess.IdentifierKind.LNCH
-    return None
-
-
 def _read_logged(request, identifier: str, what: str, object_id) -> None:
-    kind = _identifier_kind(identifier or "")
+    """Log the read when the identifier is a person's (a valid ЕГН or ЛНЧ, not an institution's ЕИК)."""
+    kind = services.identifier_kind_of(identifier or "")
     if kind:
-        personal_data_read_log(
-            request=request, user=request.user, person_identifier=identifier, identifier_kind=kind,
-            object_type=what, object_id=object_id,
+        services.person_read_log(
+            request=request, person_identifier=identifier, identifier_kind=kind, object_type=what, object_id=object_id
         )
 
 
@@ -72,7 +60,7 @@ def _entries(request):
         query = data["q"].strip()
         if query:
             condition = Q(number__icontains=query) | Q(sender__icontains=query) | Q(subject__icontains=query)
-            if _identifier_kind(query):
+            if services.identifier_kind_of(query):
                 # A search by a person's identifier is a read of their data, whatever it finds.
                 condition |= Q(sender_identifier=query) | Q(dossier__person_identifier=query)
                 _read_logged(request, query, "archive.register.search", "")

@@ -24,13 +24,25 @@ def egn_birth_date(egn: str) -> date | None:
         return None
 
 
+def egn_check_digit(first_nine: str) -> int:
+    check = sum(int(d) * w for d, w in zip(first_nine, EGN_WEIGHTS, strict=False)) % 11
+    return 0 if check == 10 else check
+
+
 def egn_is_valid(egn: str) -> bool:
     if len(egn) != 10 or not egn.isdigit():
         return False
     if egn_birth_date(egn) is None:
         return False
-    check = sum(int(d) * w for d, w in zip(egn, EGN_WEIGHTS, strict=False)) % 11
-    return (0 if check == 10 else check) == int(egn[9])
+    return egn_check_digit(egn[:9]) == int(egn[9])
+
+
+def egn_compose(born: date, serial: int) -> str:
+    """A valid ЕГН of someone born on `born` with the three-digit `serial` (its last digit even for
+    a man, odd for a woman) — for demonstration data, tests and benchmarks."""
+    month = born.month + (40 if born.year >= 2000 else 20 if born.year < 1900 else 0)
+    digits = f"{born.year % 100:02d}{month:02d}{born.day:02d}{serial % 1000:03d}"
+    return digits + str(egn_check_digit(digits))
 
 
 def egn_sex(egn: str) -> str:

@@ -16,7 +16,6 @@ from socplan.plans import selectors as plan_selectors
 from socplan.plans.models import Plan
 
 from .models import (
-    Assignment,
     Deadline,
     Decision,
     Evaluation,

@@ -7,7 +7,6 @@ import uuid
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils.translation import gettext as _
 
 from socplan.core.scoping import scope_for
 

@@ -26,7 +26,7 @@ from socplan.plans import selectors as plan_selectors
 
 from .. import forms_engine, selectors, services
 from ..forms import AssignForm, CommentForm, CouncilDecisionForm, FileForm, RoundForm
-from ..models import Deadline, FormTemplate, Report, Round, Submission, SubmissionFile
+from ..models import FormTemplate, Report, Round, Submission, SubmissionFile
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
